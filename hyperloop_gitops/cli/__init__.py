@@ -1,0 +1,13 @@
+"""The command line: click lives only in this package (STYLE.md "Layout").
+
+Each module registers its commands on ``main``; importing them here wires the CLI.
+"""
+
+from __future__ import annotations
+
+from hyperloop_gitops.cli import (  # noqa: F401  (imported for their commands)
+    _validate,
+)
+from hyperloop_gitops.cli._app import main
+
+__all__ = ["main"]
