@@ -255,6 +255,16 @@ def _check_dependency(
     if target == wagon_id:
         report(file, at, "a wagon cannot depend on itself", code="self-dependency")
         return
+    target_analysis = target.split("/", 1)[0]
+    owner = repo.analyses.get(target_analysis)
+    if target_analysis != analysis and owner is not None and not owner.service:
+        report(
+            file,
+            at,
+            f"'{target}' belongs to analysis '{target_analysis}', which is not a service "
+            "analysis; depend only on wagons of this analysis or on service wagons",
+            code="foreign-dependency",
+        )
         return
     if target not in repo.wagons:
         if ("wagon", target) in repo.sources:
