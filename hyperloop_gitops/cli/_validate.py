@@ -95,3 +95,30 @@ def _summary(
     if hidden:
         text += f"; {hidden} more outside the given paths"
     return text
+
+
+@main.command()
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Folder for the schema files [default: schemas/ in the repository].",
+)
+@click.option("--check", is_flag=True, help="Only check that the committed schemas are fresh.")
+@click.pass_obj
+def schema(obj: Obj, output: Path | None, check: bool) -> None:
+    """Write the JSON Schema of every kind of configuration file (schemas/*.schema.json).
+
+    Config files name their schema with `# yaml-language-server: $schema=...`, so editors
+    complete keys and flag mistakes as you type.
+    """
+    from hyperloop_gitops.config.schema import check_schemas, write_schemas
+
+    folder = output if output is not None else obj.repo / "schemas"
+    if check:
+        check_schemas(folder)
+        click.echo(f"{folder}: schemas are fresh")
+        return
+    for path in write_schemas(folder):
+        click.echo(f"wrote {path}")

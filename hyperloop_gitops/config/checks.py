@@ -220,7 +220,15 @@ def _check_wagons(repo: Repository, report: Report) -> None:
         file = repo.path_of("wagon", wagon_id)
         _check_configuration(file, ("configuration",), wagon.configuration, report)
         for index, dependency in enumerate(wagon.dependencies):
-            _check_dependency(repo, report, file, wagon_id, analysis, index, dependency)
+            _check_dependency(
+                repo,
+                report,
+                file=file,
+                wagon_id=wagon_id,
+                analysis=analysis,
+                index=index,
+                dependency=dependency,
+            )
         for index, dep, first in _duplicates(list(wagon.dependencies)):
             report(
                 file,
@@ -244,6 +252,7 @@ def _check_configuration(
 def _check_dependency(
     repo: Repository,
     report: Report,
+    *,
     file: str,
     wagon_id: str,
     analysis: str,
@@ -269,7 +278,9 @@ def _check_dependency(
     if target not in repo.wagons:
         if ("wagon", target) in repo.sources:
             return  # it exists but failed to load; its own errors say why
-        candidates = [w.split("/", 1)[1] if w.startswith(f"{analysis}/") else w for w in repo.wagons]
+        candidates = [
+            w.split("/", 1)[1] if w.startswith(f"{analysis}/") else w for w in repo.wagons
+        ]
         report(
             file,
             at,
@@ -289,7 +300,8 @@ def _check_subwagons(report: Report, file: str, wagon: Any) -> None:
             report(
                 file,
                 (*at, "name"),
-                f"subwagon '{sub.name}' is defined twice (first at subwagons[{seen_names[sub.name]}])",
+                f"subwagon '{sub.name}' is defined twice "
+                f"(first at subwagons[{seen_names[sub.name]}])",
                 code="duplicate-subwagon",
             )
             continue
@@ -324,7 +336,8 @@ def _check_enabled(repo: Repository, report: Report, file: str, wagon: Any, tags
             report(
                 file,
                 (*at, "dataset"),
-                f"dataset '{entry.dataset}' is enabled twice (first at enabled[{seen[entry.dataset]}])",
+                f"dataset '{entry.dataset}' is enabled twice "
+                f"(first at enabled[{seen[entry.dataset]}])",
                 code="duplicate-enabled",
             )
         seen.setdefault(entry.dataset, index)
@@ -334,7 +347,8 @@ def _check_enabled(repo: Repository, report: Report, file: str, wagon: Any, tags
                 report(
                     file,
                     (*at, "dataset"),
-                    f"unknown dataset '{entry.dataset}'{suggest(entry.dataset, list(repo.datasets))}",
+                    f"unknown dataset '{entry.dataset}'"
+                    f"{suggest(entry.dataset, list(repo.datasets))}",
                     code="unknown-dataset",
                 )
         elif not dataset.active:
@@ -358,7 +372,8 @@ def _check_enabled(repo: Repository, report: Report, file: str, wagon: Any, tags
             report(
                 file,
                 (*at, "tag"),
-                f"tag '{entry.tag}' is not in the package catalog{suggest(short_tag(entry.tag), sorted(tags))}",
+                f"tag '{entry.tag}' is not in the package catalog"
+                f"{suggest(short_tag(entry.tag), sorted(tags))}",
                 severity="warning",
                 code="unknown-tag",
             )

@@ -140,7 +140,11 @@ def _model_in(annotation: Any) -> type[BaseModel] | None:
 
 def _step(annotation: Any, part: str | int) -> Any:
     for candidate in _unwrap(annotation):
-        if isinstance(candidate, type) and issubclass(candidate, BaseModel) and isinstance(part, str):
+        if (
+            isinstance(candidate, type)
+            and issubclass(candidate, BaseModel)
+            and isinstance(part, str)
+        ):
             for name, field in candidate.model_fields.items():
                 if part in (name, field.alias):
                     return field.annotation

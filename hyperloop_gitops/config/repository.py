@@ -69,7 +69,9 @@ class Repository:
         except KeyError:
             from hyperloop_gitops.config.yamlload import suggest
 
-            raise NotFoundError(f"no dataset '{name}'{suggest(name, list(self.datasets))}") from None
+            raise NotFoundError(
+                f"no dataset '{name}'{suggest(name, list(self.datasets))}"
+            ) from None
 
     def analysis_of(self, wagon_id: str) -> Analysis:
         return self.analyses[wagon_id.split("/", 1)[0]]

@@ -28,6 +28,6 @@ def in_scope(diagnostic: Diagnostic, root: Path, paths: Sequence[Path]) -> bool:
     target = root / diagnostic.file
     for path in paths:
         resolved = path.resolve()
-        if resolved == root or target == resolved or resolved in target.parents:
+        if resolved in (root, target) or resolved in target.parents:
             return True
     return False

@@ -63,9 +63,6 @@ class _Loader(_BaseLoader):  # type: ignore[valid-type, misc]
         return mapping
 
 
-_Loader.add_constructor("tag:yaml.org,2002:map", _Loader.construct_mapping)  # type: ignore[arg-type]
-
-
 @dataclass(frozen=True)
 class Parsed:
     """One file's content (``None`` when it could not be read) and what went wrong reading it."""
@@ -91,8 +88,7 @@ def _decode(file: str, raw: bytes) -> tuple[str | None, Diagnostic | None]:
             file,
             line,
             column,
-            f"the file is not UTF-8 text: byte 0x{byte:02x} cannot be decoded; "
-            "save it as UTF-8",
+            f"the file is not UTF-8 text: byte 0x{byte:02x} cannot be decoded; save it as UTF-8",
             "encoding",
         )
     return text.removeprefix("\ufeff"), None
@@ -261,7 +257,11 @@ def _child(node: yaml.Node, part: str | int) -> tuple[yaml.Node | None, yaml.Nod
         for key_node, value_node in node.value:
             if isinstance(key_node, yaml.ScalarNode) and key_node.value == part:
                 return value_node, key_node
-    if isinstance(node, yaml.SequenceNode) and isinstance(part, int) and 0 <= part < len(node.value):
+    if (
+        isinstance(node, yaml.SequenceNode)
+        and isinstance(part, int)
+        and 0 <= part < len(node.value)
+    ):
         item: yaml.Node = node.value[part]
         return item, None
     return None, None

@@ -9,7 +9,9 @@ from pydantic import Field
 from hyperloop_gitops.model.common import Login, Model, Name
 
 PWGS = ("PWGCF", "PWGDQ", "PWGEM", "PWGHF", "PWGJE", "PWGLF", "PWGUD", "PWGPP", "DPG", "Service")
-Pwg = Literal["PWGCF", "PWGDQ", "PWGEM", "PWGHF", "PWGJE", "PWGLF", "PWGUD", "PWGPP", "DPG", "Service"]
+Pwg = Literal[
+    "PWGCF", "PWGDQ", "PWGEM", "PWGHF", "PWGJE", "PWGLF", "PWGUD", "PWGPP", "DPG", "Service"
+]
 
 
 class Analysis(Model):

@@ -63,9 +63,11 @@ Principal = Annotated[
     str,
     Field(json_schema_extra={"pattern": f"{LOGIN_PATTERN[:-1]}|{TEAM_PATTERN[1:]}"}),
     AfterValidator(
-        lambda v: v
-        if (_LOGIN_RE.match(v) or _TEAM_RE.match(v))
-        else _raise(f"expected a forge login or a team '@org/team', found {v!r}")
+        lambda v: (
+            v
+            if (_LOGIN_RE.match(v) or _TEAM_RE.match(v))
+            else _raise(f"expected a forge login or a team '@org/team', found {v!r}")
+        )
     ),
 ]
 """A forge login (``alice``) or a team (``@alice-collab/operators``)."""

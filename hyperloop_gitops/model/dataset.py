@@ -41,9 +41,9 @@ class Slot(Model):
 class Composition(Model):
     """How and when trains are composed on this dataset."""
 
-    mode: Literal["disabled", "automatic", "scheduled", "train-full", "scheduled-and-train-full"] = (
-        Field("automatic", description="When to compose trains.")
-    )
+    mode: Literal[
+        "disabled", "automatic", "scheduled", "train-full", "scheduled-and-train-full"
+    ] = Field("automatic", description="When to compose trains.")
     slots: list[Slot] = Field(
         default_factory=list, description="Weekly slots for the scheduled modes."
     )

@@ -80,7 +80,12 @@ def check_value(value: Any, path: tuple[str | int, ...] = ()) -> list[Problem]:
     kind = classify(value)
     if kind == "scalar":
         if not _is_scalar(value):
-            return [(path, f"expected a number, boolean, string, list or mapping, found {describe(value)}")]
+            return [
+                (
+                    path,
+                    f"expected a number, boolean, string, list or mapping, found {describe(value)}",
+                )
+            ]
         return []
     if kind == "array":
         return _check_array(value, path)
@@ -123,7 +128,10 @@ def _check_matrix(value: list[list[Any]], path: tuple[str | int, ...]) -> list[P
     for index, row in enumerate(value):
         if len(row) != width:
             problems.append(
-                ((*path, index), f"expected a row of {width} values like the first, found {len(row)}")
+                (
+                    (*path, index),
+                    f"expected a row of {width} values like the first, found {len(row)}",
+                )
             )
         problems.extend(_check_array(row, (*path, index)))
     return problems
@@ -133,7 +141,9 @@ def _check_fixed(value: Mapping[str, Any], path: tuple[str | int, ...]) -> list[
     problems: list[Problem] = []
     bins = value["bins"]
     if not isinstance(bins, int) or isinstance(bins, bool) or bins <= 0:
-        problems.append(((*path, "bins"), f"expected a positive whole number, found {describe(bins)}"))
+        problems.append(
+            ((*path, "bins"), f"expected a positive whole number, found {describe(bins)}")
+        )
     low, high = value["min"], value["max"]
     for key, bound in (("min", low), ("max", high)):
         if not _is_number(bound):
@@ -166,8 +176,10 @@ def _check_labelled(value: Mapping[str, Any], path: tuple[str | int, ...]) -> li
     if not isinstance(values, list) or not values:
         return [((*path, "values"), f"expected a non-empty list, found {describe(values)}")]
     is_matrix = classify(values) == "matrix"
-    problems = _check_matrix(values, (*path, "values")) if is_matrix else _check_array(
-        values, (*path, "values")
+    problems = (
+        _check_matrix(values, (*path, "values"))
+        if is_matrix
+        else _check_array(values, (*path, "values"))
     )
     rows = len(values) if is_matrix else 1
     cols = len(values[0]) if is_matrix else len(values)
@@ -179,7 +191,10 @@ def _check_labelled(value: Mapping[str, Any], path: tuple[str | int, ...]) -> li
             problems.append(((*path, key), f"expected a list of strings, found {describe(labels)}"))
         elif len(labels) != expected:
             problems.append(
-                ((*path, key), f"expected {expected} labels (one per {key[7:-1] or 'row'}), found {len(labels)}")
+                (
+                    (*path, key),
+                    f"expected {expected} labels (one per {key[7:-1]}), found {len(labels)}",
+                )
             )
     if not is_matrix and "labels_rows" in value:
         problems.append(((*path, "labels_rows"), "an array has no rows; use labels_cols"))
@@ -207,7 +222,10 @@ CONFIG_VALUE_SCHEMA: dict[str, Any] = {
         {"type": "array", "items": {"type": ["string", "number", "integer", "boolean"]}},
         {
             "type": "array",
-            "items": {"type": "array", "items": {"type": ["string", "number", "integer", "boolean"]}},
+            "items": {
+                "type": "array",
+                "items": {"type": ["string", "number", "integer", "boolean"]},
+            },
         },
         {
             "type": "object",
@@ -235,6 +253,12 @@ CONFIG_VALUE_SCHEMA: dict[str, Any] = {
             "required": ["values"],
             "additionalProperties": False,
         },
-        {"type": "object", "additionalProperties": {"$ref": "#/$defs/ConfigValue"}},
+        {
+            "type": "object",
+            "not": {
+                "anyOf": [{"required": ["bins"]}, {"required": ["edges"]}, {"required": ["values"]}]
+            },
+            "additionalProperties": {"$ref": "#/$defs/ConfigValue"},
+        },
     ],
 }

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, JsonValue, WithJsonSchema, model_validator
-from typing_extensions import Annotated
 
 from hyperloop_gitops.model.common import Model, Name, PackageTag, WagonRef
 from hyperloop_gitops.model.values import merge_overrides
@@ -15,7 +14,7 @@ DEVICE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$"
 OPTION_PATTERN = r"^[A-Za-z_][A-Za-z0-9_.:-]{0,127}$"
 WORKFLOW_PATTERN = r"^[a-z0-9][a-z0-9-]{0,127}$"
 
-ConfigValue = Annotated[JsonValue, WithJsonSchema({"$ref": "#/$defs/ConfigValue"})]
+ConfigValue = Annotated[JsonValue, WithJsonSchema({"x-hyperloop-config-value": True})]
 Options = dict[Annotated[str, Field(pattern=OPTION_PATTERN)], ConfigValue]
 Configuration = dict[Annotated[str, Field(pattern=DEVICE_PATTERN)], Options]
 
@@ -81,7 +80,9 @@ class Enablement(Model):
 
     @model_validator(mode="after")
     def _exactly_one_package(self) -> Enablement:
-        chosen = [k for k in ("tag", "latest", "pull_request") if getattr(self, k) not in (None, False)]
+        chosen = [
+            k for k in ("tag", "latest", "pull_request") if getattr(self, k) not in (None, False)
+        ]
         if len(chosen) != 1:
             found = ", ".join(chosen) if chosen else "none"
             raise ValueError(
