@@ -75,7 +75,7 @@ def _one(detail: ErrorDetails, model: type[BaseModel]) -> Finding:
     found = detail.get("input")
     ctx: dict[str, Any] = dict(detail.get("ctx") or {})
     if kind == "missing":
-        return path, f"missing required key '{path[-1]}'", False
+        return path[:-1], f"missing required key '{path[-1]}'", False
     if kind == "extra_forbidden":
         allowed = sorted(_fields_at(model, path[:-1]))
         key = str(path[-1])
