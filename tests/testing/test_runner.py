@@ -44,7 +44,9 @@ def test_secrets_are_refused_even_when_asked_for(workdir: Path) -> None:
     parent = {"PATH": "/bin", "GITHUB_TOKEN": "x", "API_KEY": "y", "ROOTSYS": "/opt/root"}
 
     env = scrubbed_environment(
-        workdir, passthrough=["GITHUB_TOKEN", "API_KEY", "ROOTSYS", "ABSENT"], parent=parent,
+        workdir,
+        passthrough=["GITHUB_TOKEN", "API_KEY", "ROOTSYS", "ABSENT"],
+        parent=parent,
         pythonpath=["/a", "/b"],
     )
 
@@ -73,14 +75,18 @@ def test_a_pipe_connects_the_steps_without_a_shell(workdir: Path, run_steps) -> 
 
 
 def test_a_crash_names_the_exit_code(workdir: Path, run_steps) -> None:
-    outcome = run_steps(Step(python("import sys; print('bad input', file=sys.stderr); sys.exit(3)"), "task"))
+    outcome = run_steps(
+        Step(python("import sys; print('bad input', file=sys.stderr); sys.exit(3)"), "task")
+    )
 
     assert outcome.failure == "task exited with code 3"
     assert (workdir / "stderr.log").read_text() == "bad input\n"
 
 
 def test_a_signal_is_named(run_steps) -> None:
-    outcome = run_steps(Step(python("import os, signal; os.kill(os.getpid(), signal.SIGSEGV)"), "task"))
+    outcome = run_steps(
+        Step(python("import os, signal; os.kill(os.getpid(), signal.SIGSEGV)"), "task")
+    )
 
     assert outcome.exit_codes == {"task": -signal.SIGSEGV}
     assert outcome.failure == "task was killed by signal 11 (SIGSEGV)"
@@ -128,7 +134,9 @@ def test_an_executable_that_does_not_exist_is_a_failure_not_a_crash(run_steps) -
 
 def test_device_names_of_a_pipe_must_differ(workdir: Path) -> None:
     step = Step(python("pass"), "same")
-    with pytest.raises(WorkflowError, match="^device names of a pipe must differ, found same, same$"):
+    with pytest.raises(
+        WorkflowError, match="^device names of a pipe must differ, found same, same$"
+    ):
         run([step, step], workdir=workdir, env={}, limits=Limits())
 
 
