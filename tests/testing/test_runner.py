@@ -135,7 +135,7 @@ def test_an_executable_that_does_not_exist_is_a_failure_not_a_crash(run_steps) -
 def test_device_names_of_a_pipe_must_differ(workdir: Path) -> None:
     step = Step(python("pass"), "same")
     with pytest.raises(
-        WorkflowError, match="^device names of a pipe must differ, found same, same$"
+        WorkflowError, match=r"^device names of a pipe must differ, found same, same$"
     ):
         run([step, step], workdir=workdir, env={}, limits=Limits())
 
