@@ -100,5 +100,3 @@ class Backend(Protocol):
     def submit_merge(self, train: TrainRun, merge: JobSpec, after: Sequence[str]) -> str:
         """Submit a merge job that starts once the jobs ``after`` are all final (any state)."""
         ...
-
-

@@ -26,7 +26,12 @@ class StateLock:
     """An exclusive lock on ``path``; use as a context manager or call acquire/release."""
 
     def __init__(
-        self, path: Path, *, blocking: bool = False, timeout_s: float = 0.0, what: str = "reconciler"
+        self,
+        path: Path,
+        *,
+        blocking: bool = False,
+        timeout_s: float = 0.0,
+        what: str = "reconciler",
     ) -> None:
         self.path = path
         self.blocking = blocking

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import datetime
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field
 TRAIN_ID_PATTERN = r"^T-\d{8}-\d{4,}$"
 
 
-class TrainState(str, Enum):
+class TrainState(StrEnum):
     """Where a train run is in its life; see ``TRANSITIONS`` and docs/state.md."""
 
     COMPOSED = "composed"
@@ -56,7 +56,7 @@ TRANSITIONS: dict[TrainState, frozenset[TrainState]] = {
 FINAL_STATES = frozenset(state for state, nexts in TRANSITIONS.items() if not nexts)
 
 
-class JobState(str, Enum):
+class JobState(StrEnum):
     """The state of one job (or merge job) as the backend reports it."""
 
     PENDING = "pending"  # known to the backend (or queued locally), not started
@@ -149,7 +149,7 @@ class TrainRun(_Model):
     full_config_digest: str = Field(description="sha256 of the frozen full_config.json.")
     input_list_digest: str = Field(description="sha256 of the sorted input file list.")
     composition_digest: str = Field(
-        description="sha256 of (dataset, tag, target, wagons, config, inputs): the train's identity."
+        description="sha256 of (dataset, tag, target, wagons, config, inputs): its identity."
     )
     state: TrainState = TrainState.COMPOSED
     created: datetime
@@ -187,9 +187,7 @@ def composition_digest(
         "dataset": dataset,
         "package_tag": package_tag,
         "target": target,
-        "wagons": sorted(
-            (w.id, sorted(w.subwagons), w.base, w.content_hash) for w in wagons
-        ),
+        "wagons": sorted((w.id, sorted(w.subwagons), w.base, w.content_hash) for w in wagons),
         "full_config_digest": full_config_digest,
         "input_list_digest": input_list_digest,
     }

@@ -25,9 +25,9 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from hyperloop_gitops.errors import NotFoundError, StateError
 from hyperloop_gitops.state.atomic import append_line, atomic_write_text
 from hyperloop_gitops.state.models import (
+    FINAL_STATES,
     TRAIN_ID_PATTERN,
     TRANSITIONS,
-    FINAL_STATES,
     Job,
     OperatorAction,
     StateChange,
@@ -256,9 +256,7 @@ class StateStore:
         entry = OperatorAction(action=action, by=by, at=self._clock(), reason=reason)
         changed = train.model_copy(update={"actions": (*train.actions, entry)})
         self.save(changed)
-        self.record(
-            actor=by, kind=f"train.{action}", subject=train_id, details={"reason": reason}
-        )
+        self.record(actor=by, kind=f"train.{action}", subject=train_id, details={"reason": reason})
         return changed
 
     def update(self, train_id: str, **fields: Any) -> TrainRun:

@@ -88,7 +88,11 @@ def test_concurrency_limit_is_respected(tmp_path: Path) -> None:
     ids = backend.submit(TRAIN, [_job(tmp_path, i, code) for i in range(5)])
     first = backend.poll(ids)
     assert sorted(s.state.value for s in first.values()) == [
-        "pending", "pending", "pending", "running", "running",
+        "pending",
+        "pending",
+        "pending",
+        "running",
+        "running",
     ]
     _wait(backend, ids)
     spans = [
@@ -151,7 +155,8 @@ def test_time_limit_and_unknown_program(tmp_path: Path) -> None:
     ids = backend.submit(TRAIN, [slow, missing])
     statuses = _wait(backend, ids)
     assert (statuses[ids[0]].state, statuses[ids[0]].reason) == (
-        JobState.FAILED, "time limit of 1 s exceeded",
+        JobState.FAILED,
+        "time limit of 1 s exceeded",
     )
     assert statuses[ids[1]].exit_code == 127
     assert statuses[ids[1]].reason.startswith("cannot start no-such-program-xyz: ")
@@ -159,7 +164,9 @@ def test_time_limit_and_unknown_program(tmp_path: Path) -> None:
 
 def test_merge_waits_for_its_jobs(tmp_path: Path) -> None:
     backend = LocalBackend(tmp_path / "jobs", max_parallel_jobs=2)
-    ids = backend.submit(TRAIN, [_job(tmp_path, 0, "import time; time.sleep(0.5); open('out', 'w')")])
+    ids = backend.submit(
+        TRAIN, [_job(tmp_path, 0, "import time; time.sleep(0.5); open('out', 'w')")]
+    )
     merge = _job(tmp_path, 0, "import os; assert os.path.exists('../0000/out')")
     merge = merge.model_copy(update={"workdir": tmp_path / "work" / "merge"})
     merge_id = backend.submit_merge(TRAIN, merge, after=ids)
@@ -178,5 +185,5 @@ def test_submitting_the_same_job_twice_is_refused(tmp_path: Path) -> None:
     assert str(caught.value) == (
         "job T-20261128-0001/0000 was already submitted; kill it or use a new train id"
     )
-    with pytest.raises(BackendError, match="'T-1/../x' is not a local backend job id"):
+    with pytest.raises(BackendError, match=r"'T-1/\.\./x' is not a local backend job id"):
         backend.poll(["T-1/../x"])

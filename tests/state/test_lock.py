@@ -37,7 +37,8 @@ def test_second_reconciler_gets_a_message_naming_the_holder(tmp_path: Path) -> N
             StateLock(path).acquire()
         message = str(caught.value)
         assert re.fullmatch(
-            rf"another reconciler \(pid {holder.pid}, started at \d{{4}}-\d\d-\d\dT\d\d:\d\d:\d\dZ\)"
+            rf"another reconciler \(pid {holder.pid},"
+            r" started at \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\)"
             rf" holds the lock {re.escape(str(path))}; wait for it to finish, or run again with a"
             r" longer --wait",
             message,
