@@ -39,6 +39,7 @@ class SlurmBackend:
         root: Path,
         *,
         partition: str | None = None,
+        account: str | None = None,
         time_limit_minutes: int = 60,
         memory_mb: int = 4000,
         max_parallel_tasks: int | None = None,
@@ -50,6 +51,7 @@ class SlurmBackend:
     ) -> None:
         self.root = root
         self.partition = partition
+        self.account = account
         self.time_limit_minutes = time_limit_minutes
         self.memory_mb = memory_mb
         self.max_parallel_tasks = max_parallel_tasks
@@ -211,6 +213,8 @@ class SlurmBackend:
         ]
         if self.partition:
             args.append(f"--partition={self.partition}")
+        if self.account:
+            args.append(f"--account={self.account}")
         return args
 
     def _records(self, job_id: str | None) -> list[dict[str, str]]:

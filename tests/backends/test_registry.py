@@ -33,3 +33,14 @@ def test_unknown_backend_and_unknown_option(tmp_path: Path) -> None:
     assert str(unknown.value) == "unknown backend 'condor' (known backends: local, slurm, jalien)"
     with pytest.raises(BackendError, match=r"^backends\.local: .*unexpected keyword argument 'x'"):
         create_backend("local", root=tmp_path, options={"x": 1})
+
+
+def test_every_setting_of_the_configuration_is_accepted(tmp_path: Path) -> None:
+    from hyperloop_gitops.model.settings import BACKEND_NAMES as CONFIG_NAMES
+    from hyperloop_gitops.model.settings import Backends
+
+    assert CONFIG_NAMES == BACKEND_NAMES
+    settings = Backends()
+    for name in BACKEND_NAMES:
+        options = getattr(settings, name).model_dump()
+        assert create_backend(name, root=tmp_path, options=options).name == name
