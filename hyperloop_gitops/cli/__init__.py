@@ -6,6 +6,7 @@ Each module registers its commands on ``main``; importing them here wires the CL
 from __future__ import annotations
 
 from hyperloop_gitops.cli import (  # noqa: F401  (imported for their commands)
+    _history,
     _validate,
 )
 from hyperloop_gitops.cli._app import main
