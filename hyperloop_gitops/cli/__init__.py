@@ -5,10 +5,8 @@ Each module registers its commands on ``main``; importing them here wires the CL
 
 from __future__ import annotations
 
-from hyperloop_gitops.cli import (  # noqa: F401  (imported for their commands)
-    _history,
-    _validate,
-)
+from hyperloop_gitops.cli import _history  # noqa: F401  (registers its commands)
+from hyperloop_gitops.cli import _validate  # noqa: F401  (registers its commands)
 from hyperloop_gitops.cli._app import main
 
 __all__ = ["main"]
