@@ -171,12 +171,48 @@ class History:
             raise NotFoundError(f"no history for {ref}: {ref.path} never existed on this branch")
         return [c for final in sorted(earlier) for c in self.entries[final]]
 
+    def enablers(self) -> dict[tuple[str, str], str | None]:
+        """(wagon id, dataset) -> login of the author who last enabled the wagon there.
+
+        None when that author's login is unknown. Renamed wagons keep their enablers.
+        """
+        out: dict[tuple[str, str], str | None] = {}
+        for ref, changes in self.entries.items():
+            if ref.kind != "wagon":
+                continue
+            for change in changes:
+                for dataset in _newly_enabled(change.diff):
+                    out[ref.name, dataset] = change.author.login
+        return out
+
     def to_json(self) -> list[dict[str, Any]]:
         """Every entity with its changes, sorted by kind and name."""
         return [
             {"kind": ref.kind, "name": ref.name, "changes": [c.to_json() for c in changes]}
             for ref, changes in sorted(self.entries.items())
         ]
+
+
+def _datasets(entries: Any) -> set[str]:
+    if not isinstance(entries, list):
+        return set()
+    return {
+        e["dataset"] for e in entries if isinstance(e, dict) and isinstance(e.get("dataset"), str)
+    }
+
+
+def _newly_enabled(diff: EntityDiff) -> set[str]:
+    found: set[str] = set()
+    for change in diff.fields:
+        if change.path == "enabled":
+            found |= _datasets(change.new) - _datasets(change.old)
+        elif (
+            change.op == "created"
+            and change.path.startswith("enabled[")
+            and change.path.endswith("]")
+        ):
+            found.add(change.path[len("enabled[") : -1])
+    return found
 
 
 class HistoryBuilder:
