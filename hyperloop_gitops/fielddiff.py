@@ -161,10 +161,18 @@ def _diff(
         for key in [*old, *(k for k in new if k not in old)]:
             sub = key_path(path, key)
             child = (*shape, str(key))
+            keyed = (kind, child) in _KEYED_LISTS
             if key not in new:
-                out.append(FieldChange("removed", sub, old[key], None))
+                if keyed and isinstance(old[key], list) and old[key]:
+                    # A named list that disappears: which items went, by name.
+                    _diff(kind, child, sub, old[key], [], out=out)
+                else:
+                    out.append(FieldChange("removed", sub, old[key], None))
             elif key not in old:
-                out.append(FieldChange("created", sub, None, new[key]))
+                if keyed and isinstance(new[key], list) and new[key]:
+                    _diff(kind, child, sub, [], new[key], out=out)
+                else:
+                    out.append(FieldChange("created", sub, None, new[key]))
             else:
                 _diff(kind, child, sub, old[key], new[key], out=out)
         return
