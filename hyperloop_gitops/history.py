@@ -20,7 +20,7 @@ import git
 from hyperloop_gitops.entitypath import EntityRef, entity_of
 from hyperloop_gitops.errors import NotFoundError
 from hyperloop_gitops.fielddiff import EntityDiff, diff_entity
-from hyperloop_gitops.gitlog import Commit, FileChange, read_blobs, read_log
+from hyperloop_gitops.gitlog import Commit, FileChange, read_blobs, read_log, resolve
 from hyperloop_gitops.snapshot import parse_yaml
 
 _NOREPLY = re.compile(r"(?:\d+\+)?([A-Za-z0-9](?:[A-Za-z0-9-]{0,38}))@users\.noreply\.github\.com")
@@ -268,7 +268,7 @@ def build_history(steps: Iterable[Step], logins: Logins) -> History:
 def logins_at(repo: git.Repo, rev: str = "HEAD") -> Logins:
     """The login map of ``config/hyperloop.yaml`` at ``rev`` (empty if the file is absent)."""
     try:
-        blob = repo.commit(rev).tree / "config/hyperloop.yaml"
+        blob = repo.commit(resolve(repo, rev)).tree / "config/hyperloop.yaml"
     except KeyError:
         return Logins()
     return Logins(parse_yaml(blob.data_stream.read()))
@@ -276,4 +276,5 @@ def logins_at(repo: git.Repo, rev: str = "HEAD") -> Logins:
 
 def read_history(repo: git.Repo, rev: str = "HEAD") -> History:
     """The history of every entity reachable from ``rev``, from one pass over the log."""
-    return build_history(replay(repo, rev), logins_at(repo, rev))
+    sha = resolve(repo, rev)
+    return build_history(replay(repo, sha), logins_at(repo, sha))
