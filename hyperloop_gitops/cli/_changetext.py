@@ -53,9 +53,9 @@ def describe(change: FieldChange) -> str:
     if _is_scalar_list(change.old) and _is_scalar_list(change.new):
         added = [v for v in change.new if v not in change.old]
         gone = [v for v in change.old if v not in change.new]
-        parts = [f"+{len(added)}: {_items(added)}"] if added else []
-        parts += [f"-{len(gone)}: {_items(gone)}"] if gone else []
-        return f"{path}  {' · '.join(parts) or 'reordered'}"
+        parts = [f"added {_items(added)}"] if added else []
+        parts += [f"removed {_items(gone)}"] if gone else []
+        return f"{path}  {'; '.join(parts) or 'reordered'}"
     return f"{path}  {short(change.old, 40)} → {short(change.new, 40)}"
 
 

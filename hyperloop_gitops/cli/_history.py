@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import click
 
@@ -11,6 +11,9 @@ from hyperloop_gitops.cli._app import Obj, is_tty, main
 from hyperloop_gitops.cli._changetext import field_lines
 from hyperloop_gitops.entitypath import ENTITY_KINDS, EntityKind, EntityRef, path_of
 from hyperloop_gitops.gitlog import open_repo
+
+if TYPE_CHECKING:
+    from hyperloop_gitops.impact import Impact
 
 _KINDS = [k for k in ENTITY_KINDS if k != "settings"]
 
@@ -83,3 +86,60 @@ def diff(obj: Obj, rev1: str, rev2: str | None, as_json: bool) -> None:
         click.echo(f"\n{d.ref.kind} {d.ref.name}")
         for line in field_lines(d, color=color):
             click.echo(line)
+
+
+@main.command()
+@click.argument("base")
+@click.argument("head", required=False)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_obj
+def impact(obj: Obj, base: str, head: str | None, as_json: bool) -> None:
+    """What the change from BASE to HEAD affects: wagon tests to run, and whom to tell.
+
+    Without HEAD, the working tree is the change.
+    """
+    from hyperloop_gitops.gitedge import impact_between
+
+    result = impact_between(open_repo(obj.repo), base, head)
+    if as_json:
+        _print_json(result.to_json())
+        return
+    for line in render_impact(result):
+        click.echo(line)
+
+
+def render_impact(result: Impact) -> list[str]:
+    """The text of ``hyperloop impact``."""
+    lines: list[str] = []
+
+    def section(title: str, entries: dict[str, tuple[str, ...]]) -> None:
+        if entries:
+            lines.append(f"{title} ({len(entries)})")
+            width = max(len(k) for k in entries)
+            lines.extend(f"  {k.ljust(width)}  {', '.join(v)}" for k, v in entries.items())
+            lines.append("")
+
+    section("Changed wagons", dict(result.changed_wagons))
+    section("Changed datasets", dict(result.changed_datasets))
+    section("Changed runlists", dict(result.changed_runlists))
+    if result.dependents:
+        lines.append("Reached through dependencies")
+        lines.extend(f"  {w} → {', '.join(d)}" for w, d in result.dependents.items())
+        lines.append("")
+    by_dataset = result.tests_by_dataset()
+    count = len(result.tests)
+    lines.append(f"Wagon tests to run: {count}" + ("" if count else " (nothing to test)"))
+    for dataset, tests in by_dataset.items():
+        lines.append(f"  {dataset}")
+        for test in tests:
+            parts = (["base"] if test.base else []) + list(test.subwagons)
+            lines.append(f"    {test.wagon} ({' + '.join(parts)}) · {test.package}")
+            lines.extend(f"      because {reason}" for reason in test.reasons)
+    for skipped in result.skipped:
+        lines.append(f"  not tested: {skipped}")
+    if result.recipients:
+        lines.append("")
+        lines.append("Tell")
+        for r in result.recipients:
+            lines.append(f"  @{r.login}: {', '.join(r.wagons)} ({'; '.join(r.because)})")
+    return lines

@@ -15,7 +15,7 @@ def gitrepo(tmp_path: Path) -> GitRepo:
     return GitRepo(tmp_path / "repo")
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def scenario(tmp_path_factory: pytest.TempPathFactory) -> Scenario:
-    """The seven-commit scenario; built once per module (tests only read it)."""
+    """The seven-commit scenario; built once per session (tests only read it)."""
     return build(GitRepo(tmp_path_factory.mktemp("scenario") / "repo"))
