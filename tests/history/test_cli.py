@@ -29,7 +29,8 @@ def test_history_text_newest_first(scenario: Scenario) -> None:
         f"2023-11-15 01:13 UTC  {c[3][:8]}  Carol Chen (@carol)  Tighten eta, add wide\n"
         "    as lf/spectra\n"
         "    ~ configuration.pt-spectrum.etaMax  0.8 → 0.7\n"
-        '    + subwagons[wide]  {"name": "wide", "configuration": {"pt-spectrum": {"etaMax": 0.9}}}\n'
+        '    + subwagons[wide]  {"name": "wide", "configuration": '
+        '{"pt-spectrum": {"etaMax": 0.9}}}\n'
         "\n"
         f"2023-11-14 23:13 UTC  {c[1][:8]}  Alice Adams (@alice)  Initial configuration\n"
         "    as lf/spectra\n"
