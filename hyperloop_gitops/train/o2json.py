@@ -110,6 +110,27 @@ def _leaf_hint(hint: object) -> object:
     return None if isinstance(hint, list | Mapping) else hint
 
 
+def _item_hint(hint: object, index: int) -> object:
+    """The hint for item ``index``: the wagon's item at the same place, else its first."""
+    if isinstance(hint, list) and index < len(hint):
+        item = hint[index]
+        return None if isinstance(item, Mapping) else item
+    return _leaf_hint(hint)
+
+
+def _typed_list(values: list[Any], hint: object) -> list[Any]:
+    """Items of an array or matrix, each typed by the wagon's item at the same place."""
+    typed: list[Any] = []
+    for index, item in enumerate(values):
+        sub_hint = _item_hint(hint, index)
+        if isinstance(item, list):
+            row_hint = sub_hint if isinstance(sub_hint, list) else _leaf_hint(hint)
+            typed.append(_typed_list(item, row_hint))
+        else:
+            typed.append(_scalar(item, _leaf_hint(sub_hint)))
+    return typed
+
+
 def _strings(value: object) -> list[Any]:
     # boost's JSON writer turns an empty list into "" (an empty leaf)
     if value == "":
@@ -141,22 +162,19 @@ def from_o2(value: Any, hint: Any = None) -> Any:
     if labels or hint_kind == "labelled":
         return _labelled(values, labels, hint if hint_kind == "labelled" else None)
     if is_matrix:
-        leaf = _leaf_hint(hint)
-        return [[_scalar(v, leaf) for v in row] for row in values]
+        return _typed_list(values, hint if hint_kind == "matrix" else None)
     if hint_kind in ("fixed_binning", "variable_binning") and values:
         axis = _axis(values, hint)
         if axis is not None:
             return axis
-    leaf = _leaf_hint(hint)
-    return [_scalar(v, leaf) for v in values]
+    return _typed_list(values, hint if hint_kind == "array" else None)
 
 
 def _labelled(values: list[Any], labels: dict[str, list[str]], hint: Any) -> dict[str, Any]:
     hint_values = hint["values"] if isinstance(hint, Mapping) else None
-    leaf = _leaf_hint(hint_values)
-    rows = [row if isinstance(row, list) else [row] for row in values]
-    typed: list[Any] = [[_scalar(v, leaf) for v in row] for row in rows]
     flat_hint = hint_values is not None and classify(hint_values) == "array"
+    rows = [row if isinstance(row, list) else [row] for row in values]
+    typed: list[Any] = _typed_list(rows, [hint_values] if flat_hint else hint_values)
     if flat_hint and len(typed) == 1 and "labels_rows" not in labels:
         typed = typed[0]
     out: dict[str, Any] = {"values": typed}
@@ -170,8 +188,7 @@ def _axis(values: list[Any], hint: Mapping[str, Any]) -> dict[str, Any] | None:
         return None
     if first == 0:
         old_edges = hint.get("edges") if isinstance(hint.get("edges"), list) else None
-        leaf = _leaf_hint(old_edges)
-        return {"edges": [_scalar(v, leaf) for v in values[1:]]}
+        return {"edges": _typed_list(values[1:], old_edges)}
     if len(values) != 3 or not isinstance(first, int):
         return None
     return {
