@@ -10,7 +10,9 @@ Runs come in runlist order, minus the production's excluded runs, each run once.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
 from dataclasses import dataclass
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -48,44 +50,42 @@ def default_data_dir(repository: Repository) -> Path:
 
 def dataset_files(repository: Repository, dataset_name: str) -> list[InputFile]:
     """Every input file of a dataset, in run order (runlist order, files 0001.. per run)."""
+    return list(iter_dataset_files(repository, dataset_name))
+
+
+def iter_dataset_files(repository: Repository, dataset_name: str) -> Iterator[InputFile]:
+    """:func:`dataset_files` one by one (a test's sample stops early)."""
     dataset = repository.dataset(dataset_name)
     files = dataset.files
     grid = files.storage == "grid"
     base = files.path.rstrip("/")
     seen: set[int] = set()
-    found: list[InputFile] = []
     for production in dataset.productions:
         runlist = repository.runlists.get(production.runlist)
         if runlist is None:
             continue
         excluded = set(production.exclude_runs)
-        folder = (
-            base
-            if grid and base.endswith("/" + production.period)
-            else (f"{base}/{production.period}")
-        )
+        names_period = grid and base.endswith("/" + production.period)
+        folder = base if names_period else f"{base}/{production.period}"
         for run in runlist.runs:
             if run in excluded or run in seen:
                 continue
             seen.add(run)
             for number in range(1, files.files_per_run + 1):
-                found.append(
-                    InputFile(
-                        period=production.period,
-                        run=run,
-                        pass_name=production.pass_name,
-                        number=number,
-                        relative_path=f"{folder}/{run}/{production.pass_name}/{number:04d}/AO2D.root",
-                        grid=grid,
-                    )
+                yield InputFile(
+                    period=production.period,
+                    run=run,
+                    pass_name=production.pass_name,
+                    number=number,
+                    relative_path=f"{folder}/{run}/{production.pass_name}/{number:04d}/AO2D.root",
+                    grid=grid,
                 )
-    return found
 
 
 def sample_files(repository: Repository, dataset_name: str) -> list[InputFile]:
     """The files a wagon test reads: the first ``files.test_files`` in run order."""
     count = repository.dataset(dataset_name).files.test_files
-    return dataset_files(repository, dataset_name)[:count]
+    return list(islice(iter_dataset_files(repository, dataset_name), count))
 
 
 _digests: dict[tuple[str, int, int], str] = {}
