@@ -8,6 +8,7 @@ from __future__ import annotations
 from hyperloop_gitops.cli import (
     _history,  # noqa: F401  (registers its commands)
     _validate,  # noqa: F401  (registers its commands)
+    _wagon_config,  # noqa: F401  (after _wagon: joins its group)
 )
 from hyperloop_gitops.cli._app import main
 
