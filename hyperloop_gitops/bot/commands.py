@@ -31,7 +31,7 @@ Commands (one per line, in a comment on the pull request):
 | `/hyperloop help` | this list | anyone |
 | `/hyperloop plan` | show the trains merging would submit | anyone |
 | `/hyperloop retest` | run the affected wagon tests again | author, analysis members, operators |
-| `/hyperloop retest ANALYSIS/WAGON` | run one wagon's tests again | author, analysis members, operators |
+| `/hyperloop retest ANALYSIS/WAGON` | retest one wagon | author, analysis members, operators |
 | `/hyperloop kill TRAIN` | stop every job of a train | operators |
 | `/hyperloop resubmit TRAIN` | resubmit a train's failed jobs | operators |"""
 
