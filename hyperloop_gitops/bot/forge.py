@@ -97,6 +97,10 @@ class Forge(Protocol):
         """Every file the pull request changes (all pages)."""
         ...
 
+    def approvals(self, number: int) -> list[str]:
+        """Logins whose latest review of the pull request approves it."""
+        ...
+
     def upsert_comment(self, number: int, body: str) -> int:
         """Create the bot's comment, or update it in place if one carries the marker.
 

@@ -95,6 +95,15 @@ class GitHubForge:
                 for f in files
             ]
 
+    def approvals(self, number: int) -> list[str]:
+        latest: dict[str, str] = {}
+        with _failure(f"reading the reviews of pull request #{number}"):
+            for review in self._repo.get_pull(number).get_reviews():
+                # Reviews come oldest first; a later "changes requested" withdraws an approval.
+                if review.user is not None and review.state in ("APPROVED", "CHANGES_REQUESTED"):
+                    latest[review.user.login] = review.state
+        return sorted(login for login, state in latest.items() if state == "APPROVED")
+
     def upsert_comment(self, number: int, body: str) -> int:
         if not body.startswith(COMMENT_MARKER):
             raise ValueError("the bot's comment must start with COMMENT_MARKER")

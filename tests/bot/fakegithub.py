@@ -21,6 +21,9 @@ from urllib.parse import parse_qsl, urlsplit
 PREFIX = "/api/v3"  # GitHub Enterprise's layout: exercises a base_url with a path
 
 
+Response = tuple[int, Any, dict[str, str]]
+
+
 @dataclass(frozen=True)
 class Request:
     method: str
@@ -55,6 +58,7 @@ class FakeGitHub:
         self.reactions: list[dict[str, Any]] = []
         self.check_runs: dict[int, dict[str, Any]] = {}
         self.teams: dict[str, set[str]] = {}
+        self.reviews: dict[tuple[str, int], list[dict[str, Any]]] = {}
         self.token = "test-token"
         self.bot_login = "hyperloop-bot[bot]"
         self._ids = 1000
@@ -153,6 +157,23 @@ class FakeGitHub:
         """A comment already on the pull request; returns its id."""
         return self._create_comment(repo, number, body, _user(login, kind))
 
+    def add_review(self, repo: str, number: int, *, login: str, state: str) -> None:
+        rid = self._next_id()
+        self.reviews.setdefault((repo, number), []).append(
+            {
+                "id": rid,
+                "node_id": f"PRR_{rid}",
+                "user": _user(login),
+                "body": "",
+                "state": state,
+                "html_url": f"https://github.com/{repo}/pull/{number}#pullrequestreview-{rid}",
+                "pull_request_url": f"{self.base_url}/repos/{repo}/pulls/{number}",
+                "submitted_at": "2026-11-28T12:10:00Z",
+                "commit_id": self.pulls[(repo, number)]["head"]["sha"],
+                "author_association": "MEMBER",
+            }
+        )
+
     def add_team(self, team: str, members: list[str]) -> None:
         self.teams[team.removeprefix("@")] = set(members)
 
@@ -182,7 +203,7 @@ class FakeGitHub:
         return cid
 
     # -- routing ---------------------------------------------------------------------------
-    def handle(self, req: Request) -> tuple[int, Any, dict[str, str]]:
+    def handle(self, req: Request) -> Response:
         self.requests.append(req)
         if req.headers.get("authorization") != f"token {self.token}":
             return 401, {"message": "Bad credentials"}, {}
@@ -196,7 +217,7 @@ class FakeGitHub:
                 return action(self, req, *match.groups())
         return 404, {"message": "Not Found"}, {}
 
-    def _page(self, req: Request, items: list[dict[str, Any]]) -> tuple[int, Any, dict[str, str]]:
+    def _page(self, req: Request, items: list[dict[str, Any]]) -> Response:
         per_page = int(req.query.get("per_page", "30"))
         page = int(req.query.get("page", "1"))
         chunk = items[(page - 1) * per_page : page * per_page]
@@ -211,27 +232,30 @@ class FakeGitHub:
             links.append(f'<{self.base_url}{req.path}?{qs}>; rel="last"')
         return 200, chunk, ({"Link": ", ".join(links)} if links else {})
 
-    def _get_pull(self, req: Request, repo: str, number: str) -> tuple[int, Any, dict[str, str]]:
+    def _get_pull(self, req: Request, repo: str, number: str) -> Response:
         pull = self.pulls.get((repo, int(number)))
         return (200, pull, {}) if pull else (404, {"message": "Not Found"}, {})
 
-    def _list_files(self, req: Request, repo: str, number: str) -> tuple[int, Any, dict[str, str]]:
+    def _list_files(self, req: Request, repo: str, number: str) -> Response:
         if (repo, int(number)) not in self.pulls:
             return 404, {"message": "Not Found"}, {}
         return self._page(req, self.files[(repo, int(number))])
 
-    def _list_comments(
-        self, req: Request, repo: str, number: str
-    ) -> tuple[int, Any, dict[str, str]]:
+    def _list_reviews(self, req: Request, repo: str, number: str) -> Response:
+        if (repo, int(number)) not in self.pulls:
+            return 404, {"message": "Not Found"}, {}
+        return self._page(req, self.reviews.get((repo, int(number)), []))
+
+    def _list_comments(self, req: Request, repo: str, number: str) -> Response:
         return self._page(req, self.comments_on(repo, int(number)))
 
-    def _create(self, req: Request, repo: str, number: str) -> tuple[int, Any, dict[str, str]]:
+    def _create(self, req: Request, repo: str, number: str) -> Response:
         cid = self._create_comment(
             repo, int(number), req.body["body"], _user(self.bot_login, "Bot")
         )
         return 201, self.comments[cid], {}
 
-    def _edit(self, req: Request, repo: str, cid: str) -> tuple[int, Any, dict[str, str]]:
+    def _edit(self, req: Request, repo: str, cid: str) -> Response:
         comment = self.comments.get(int(cid))
         if comment is None:
             return 404, {"message": "Not Found"}, {}
@@ -239,7 +263,7 @@ class FakeGitHub:
         comment["updated_at"] = "2026-11-28T12:30:00Z"
         return 200, comment, {}
 
-    def _react(self, req: Request, repo: str, cid: str) -> tuple[int, Any, dict[str, str]]:
+    def _react(self, req: Request, repo: str, cid: str) -> Response:
         if int(cid) not in self.comments:
             return 404, {"message": "Not Found"}, {}
         reaction = {
@@ -252,7 +276,7 @@ class FakeGitHub:
         self.reactions.append({"comment_id": int(cid), **reaction})
         return 201, reaction, {}
 
-    def _status(self, req: Request, repo: str, sha: str) -> tuple[int, Any, dict[str, str]]:
+    def _status(self, req: Request, repo: str, sha: str) -> Response:
         if len(req.body.get("description", "")) > 140:
             return 422, {"message": "Validation Failed"}, {}
         status = {
@@ -270,7 +294,7 @@ class FakeGitHub:
         self.statuses.append({"sha": sha, **status})
         return 201, status, {}
 
-    def _check_run(self, req: Request, repo: str) -> tuple[int, Any, dict[str, str]]:
+    def _check_run(self, req: Request, repo: str) -> Response:
         if len(req.body.get("output", {}).get("annotations", [])) > 50:
             return 422, {"message": "Only 50 annotations are allowed per request"}, {}
         rid = self._next_id()
@@ -288,7 +312,7 @@ class FakeGitHub:
         self.check_runs[rid] = run
         return 201, run, {}
 
-    def _edit_check_run(self, req: Request, repo: str, rid: str) -> tuple[int, Any, dict[str, str]]:
+    def _edit_check_run(self, req: Request, repo: str, rid: str) -> Response:
         run = self.check_runs.get(int(rid))
         if run is None:
             return 404, {"message": "Not Found"}, {}
@@ -302,9 +326,7 @@ class FakeGitHub:
         }
         return 200, run, {}
 
-    def _membership(
-        self, req: Request, org: str, team: str, login: str
-    ) -> tuple[int, Any, dict[str, str]]:
+    def _membership(self, req: Request, org: str, team: str, login: str) -> Response:
         members = self.teams.get(f"{org}/{team}")
         if members is None or login not in members:
             return 404, {"message": "Not Found"}, {}
@@ -312,11 +334,12 @@ class FakeGitHub:
         return 200, {"url": url, "role": "member", "state": "active"}, {}
 
 
-Action = Callable[..., tuple[int, Any, dict[str, str]]]
+Action = Callable[..., Response]
 _R = r"/repos/([^/]+/[^/]+)"
 _ROUTES: list[tuple[str, str, Action]] = [
     ("GET", _R + r"/pulls/(\d+)", FakeGitHub._get_pull),
     ("GET", _R + r"/pulls/(\d+)/files", FakeGitHub._list_files),
+    ("GET", _R + r"/pulls/(\d+)/reviews", FakeGitHub._list_reviews),
     ("GET", _R + r"/issues/(\d+)/comments", FakeGitHub._list_comments),
     ("POST", _R + r"/issues/(\d+)/comments", FakeGitHub._create),
     ("PATCH", _R + r"/issues/comments/(\d+)", FakeGitHub._edit),

@@ -230,3 +230,15 @@ def test_server_error_is_reported_without_retrying(fake: FakeGitHub, forge: GitH
 def test_repository_name_is_checked() -> None:
     with pytest.raises(ForgeError, match="repository must be OWNER/NAME, got 'octo'"):
         GitHubForge("octo", None)
+
+
+def test_approvals_are_the_latest_review_of_each_person(
+    fake: FakeGitHub, forge: GitHubForge
+) -> None:
+    fake.add_pull("octo/config", 7, author="bob", head_sha=HEAD, base_sha=BASE)
+    fake.add_review("octo/config", 7, login="olga", state="APPROVED")
+    fake.add_review("octo/config", 7, login="dan", state="APPROVED")
+    fake.add_review("octo/config", 7, login="dan", state="CHANGES_REQUESTED")
+    fake.add_review("octo/config", 7, login="alice", state="COMMENTED")
+    assert forge.approvals(7) == ["olga"]
+    assert calls(fake) == [("GET", f"{REPO}/pulls/7/reviews", {"per_page": "100"}, None)]
