@@ -12,9 +12,6 @@ from fakegithub import FakeGitHub
 
 from hyperloop_gitops.bot.github import GitHubForge
 
-HEAD = "a" * 40
-BASE = "b" * 40
-
 
 @pytest.fixture
 def fake() -> Iterator[FakeGitHub]:

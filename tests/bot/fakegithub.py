@@ -18,6 +18,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+HEAD = "a" * 40  # a head and a base commit sha for tests
+BASE = "b" * 40
 PREFIX = "/api/v3"  # GitHub Enterprise's layout: exercises a base_url with a path
 
 

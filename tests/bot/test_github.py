@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import BASE, HEAD
-from fakegithub import FakeGitHub
+from fakegithub import BASE, HEAD, FakeGitHub
 
 from hyperloop_gitops.bot.forge import (
     COMMENT_MARKER,
