@@ -32,7 +32,7 @@ class Verdict:
 def verdict(view: PrView) -> Verdict:
     """The first line: can this be merged, and if not, the one thing that stops it."""
     errors = sum(d.is_error for d in view.diagnostics)
-    tests = view.tests
+    tests = view.tests or ()
     failed = sum(t.state == "failed" for t in tests)
     pending = sum(t.state in ("queued", "running") for t in tests)
     warned = sum(t.state == "warning" for t in tests)
@@ -53,6 +53,8 @@ def verdict(view: PrView) -> Verdict:
         return Verdict("❗", f"Ready with warnings — {what}{trains}")
     if tests:
         return Verdict("🌟", f"Ready to merge — {_n(len(tests), 'wagon test')} passed{trains}")
+    if view.tests is None:
+        return Verdict("✅", "Valid and permitted — wagon tests were not run")
     return Verdict("🌟", f"Ready to merge — no wagon tests affected{trains}")
 
 
@@ -78,19 +80,19 @@ def _render(view: PrView, cap: int | None) -> str:
     parts = [COMMENT_MARKER, f"### {v.mark} {v.headline}"]
     parts.append(f"<sub>for {view.head_sha[:7]} by @{view.author}</sub>")
     if view.changes:
-        parts.append("**Changes:** " + "; ".join(_text(c) for c in view.changes))
+        parts.append(_changes(view.changes))
     if view.diagnostics:
         parts.append(_diagnostics(view, cap))
     if view.permission_problems:
         parts.append(_permissions(view, cap))
     if view.tests:
         parts.append(_tests_table(view.tests, cap))
-    elif not view.diagnostics:
+    elif view.tests is not None and not view.diagnostics:
         parts.append("No wagon test is affected by this change.")
     if view.mentions:
         parts.append(_mentions(view))
     parts.append(_plan(view.plan, cap))
-    details = _test_details(view.tests, cap)
+    details = _test_details(view.tests or (), cap)
     if details:
         parts.append(details)
     if view.notes:
@@ -105,6 +107,15 @@ def _render(view: PrView, cap: int | None) -> str:
 
 
 # -- sections -----------------------------------------------------------------------------
+
+
+def _changes(changes: Sequence[str]) -> str:
+    if len(changes) <= 3:
+        return "**Changes:** " + "; ".join(_text(c) for c in changes)
+    lines = [f"<details><summary>Changes: {_n(len(changes), 'entity')}</summary>", ""]
+    lines += [f"- {_text(c)}" for c in changes]
+    lines += ["", "</details>"]
+    return "\n".join(lines)
 
 
 def _diagnostics(view: PrView, cap: int | None) -> str:
@@ -224,16 +235,23 @@ def _test_row(t: WagonTestRow) -> str:
 def _mentions(view: PrView) -> str:
     told: set[str] = set()
     lines = []
+    retested = bool(view.tests)
     for m in view.mentions:
         new = [login for login in m.logins if login.lower() not in told]
         told.update(login.lower() for login in m.logins)
-        who = " ".join(f"@{login}" for login in new) or "(already mentioned)"
-        text = f"{who} — {_text(m.reason)}"
+        who = " ".join(f"@{login}" for login in new)
+        text = f"{who} — {_text(m.reason)}" if who else f"Also: {_text(m.reason)}"
         if m.wagons:
-            wagons = ", ".join(f"`{_code(w)}`" for w in m.wagons)
-            verb = "is" if len(m.wagons) == 1 else "are"
-            noun = "wagon" if len(m.wagons) == 1 else "wagons"
-            text += f"; your {noun} {wagons} {verb} being re-tested."
+            shown, hidden = _cap(m.wagons, 8)
+            wagons = ", ".join(f"`{_code(w)}`" for w in shown)
+            if hidden:
+                wagons += f" and {hidden} more"
+            single = len(m.wagons) == 1
+            noun = "your wagon" if single else "your wagons"
+            if retested:
+                text += f"; {noun} {wagons} {'is' if single else 'are'} being re-tested."
+            else:
+                text += f"; affects {noun} {wagons}."
         lines.append(text)
     return "\n\n".join(lines)
 

@@ -108,6 +108,10 @@ class Forge(Protocol):
         """
         ...
 
+    def reply(self, number: int, body: str) -> int:
+        """Post a new comment (an answer to a command); returns its id."""
+        ...
+
     def set_status(self, sha: str, status: Status) -> None:
         """Set one commit status on ``sha``."""
         ...

@@ -118,6 +118,10 @@ class GitHubForge:
                 mine.edit(body)
         return int(mine.id)
 
+    def reply(self, number: int, body: str) -> int:
+        with _failure(f"answering on pull request #{number}"):
+            return int(self._repo.get_issue(number).create_comment(body).id)
+
     def _is_mine(self, comment: github.IssueComment.IssueComment) -> bool:
         if not (comment.body or "").startswith(COMMENT_MARKER):
             return False

@@ -94,7 +94,8 @@ class PlanEntry:
 class PrView:
     """Everything the comment says about one pull request at one head commit.
 
-    ``plan`` is ``None`` when no plan was computed (said in the comment, never hidden);
+    ``tests`` and ``plan`` are ``None`` when they were not computed (said in the comment,
+    never hidden);
     ``notes`` are further things the reader must know (parts not run, and why).
     """
 
@@ -104,7 +105,7 @@ class PrView:
     diagnostics: tuple[Diagnostic, ...] = ()
     permission_problems: tuple[Problem, ...] = ()
     changes: tuple[str, ...] = ()
-    tests: tuple[WagonTestRow, ...] = ()
+    tests: tuple[WagonTestRow, ...] | None = ()
     mentions: tuple[Mention, ...] = ()
     plan: tuple[PlanEntry, ...] | None = None
     notes: tuple[str, ...] = ()

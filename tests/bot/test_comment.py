@@ -199,11 +199,16 @@ def test_each_person_is_mentioned_once() -> None:
             mentions=(
                 Mention(("alice", "bob"), "runlist X changed", ("a/w",)),
                 Mention(("Bob", "carol"), "dataset Y changed"),
-            )
+                Mention(("alice",), "dataset Z changed", ("a/v", "a/x")),
+            ),
+            tests=(JPSI,),
         )
     )
     assert "@alice @bob — runlist X changed; your wagon `a/w` is being re-tested." in text
     assert "\n@carol — dataset Y changed\n" in text
+    assert "\nAlso: dataset Z changed; your wagons `a/v`, `a/x` are being re-tested.\n" in text
+    untested = render_comment(view(mentions=(Mention(("alice",), "runlist X changed", ("a/w",)),)))
+    assert "@alice — runlist X changed; affects your wagon `a/w`.\n" in untested
     assert text.count("@bob") == 2  # the mention, and "by @bob" under the verdict
 
 
