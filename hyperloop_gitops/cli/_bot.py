@@ -74,6 +74,12 @@ def local(obj: Obj, base: str, head: str, author: str | None, repo_name: str | N
     show_default=True,
     help="Also post a check run with line annotations (needs checks: write).",
 )
+@click.option(
+    "--no-throttle",
+    is_flag=True,
+    hidden=True,
+    help="No retries or pauses between writes: for servers that are not GitHub.",
+)
 @click.pass_obj
 def pr(  # noqa: PLR0917  (click passes each option as an argument)
     obj: Obj,
@@ -83,6 +89,7 @@ def pr(  # noqa: PLR0917  (click passes each option as an argument)
     api_url: str,
     server_url: str,
     check_run: bool,
+    no_throttle: bool,
 ) -> None:
     """Run the bot on one pull request (GitHub Actions: token in GITHUB_TOKEN).
 
@@ -95,7 +102,7 @@ def pr(  # noqa: PLR0917  (click passes each option as an argument)
     if not token:
         raise BotError(f"{TOKEN_ENV} is not set: the bot needs a token to comment")
     event = _read_event(event_path)
-    forge = GitHubForge(repo_name, token, base_url=api_url)
+    forge = GitHubForge(repo_name, token, base_url=api_url, polite=not no_throttle)
     target_url = _run_url(server_url, repo_name)
 
     def run(pr_number: int) -> None:
