@@ -43,7 +43,9 @@ class _Loader(_BaseLoader):  # type: ignore[valid-type, misc]
             mark = key_node.start_mark
             if not isinstance(key, str):
                 self.findings.append((mark.line + 1, mark.column + 1, _key_message(key, key_node)))
-                key = str(key)
+                if not isinstance(key_node, yaml.ScalarNode):
+                    continue  # a list or mapping as a key: reported; nothing to name it by
+                key = key_node.value
             if key in mapping:
                 self.findings.append(
                     (
@@ -68,6 +70,25 @@ def _refuse(loader: _Loader, node: yaml.Node) -> None:
 # would reach the model as Python objects no message can name.
 for _tag in ("set", "binary", "omap", "pairs"):
     _Loader.add_constructor(f"tag:yaml.org,2002:{_tag}", _refuse)
+
+
+def _guarded(tag: str, what: str) -> None:
+    """Wrap a scalar constructor so a value it cannot read is an error at its position."""
+    original = _Loader.yaml_constructors[f"tag:yaml.org,2002:{tag}"]
+
+    def construct(loader: _Loader, node: yaml.Node) -> Any:
+        try:
+            return original(loader, node)
+        except (ValueError, OverflowError, TypeError, AttributeError) as exc:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"cannot read {node.value!r} as {what}: {exc}", node.start_mark
+            ) from None
+
+    _Loader.add_constructor(f"tag:yaml.org,2002:{tag}", construct)
+
+
+for _tag, _what in (("timestamp", "a date"), ("int", "a whole number"), ("float", "a number")):
+    _guarded(_tag, _what)
 
 
 def _key_message(key: object, node: yaml.Node) -> str:
