@@ -74,25 +74,24 @@ class PairInvariantMass(Task):
 
     def process(self, frame: FrameView) -> None:
         mass = self.opt_float("daughterMass")
-        pt, eta, phi = track_pt(frame), track_eta(frame), track_phi(frame)
-        keep = good_tracks(frame)
+        # Work on the candidates only: most tracks fail the selection or the PID cut.
+        rows = np.flatnonzero(good_tracks(frame))
+        pt, eta = track_pt(frame)[rows], track_eta(frame)[rows]
         cut = self.opt_float("nSigmaTPC")
         if cut > 0:
-            signal = frame.column(layout.TRACK_EXTRA, "fTPCSignal")
-            keep &= np.abs(n_sigma_tpc(signal, pt * np.cosh(eta), mass)) < cut
-        rows = np.flatnonzero(keep)
+            signal = frame.column(layout.TRACK_EXTRA, "fTPCSignal")[rows]
+            pid = np.abs(n_sigma_tpc(signal, pt * np.cosh(eta), mass)) < cut
+            rows, pt, eta = rows[pid], pt[pid], eta[pid]
+        phi = track_phi(frame)[rows]
         collision = frame.column(layout.TRACK, "fIndexCollisions")[rows]
-        rows = rows[np.argsort(collision, kind="stable")]
-        first, second = pairs_in_groups(np.sort(collision, kind="stable"))
-        a, b = rows[first], rows[second]
-        px = pt * np.cos(phi)
-        py = pt * np.sin(phi)
-        pz = pt * np.sinh(eta)
+        order = np.argsort(collision, kind="stable")
+        a, b = (order[i] for i in pairs_in_groups(collision[order]))
+        px, py, pz = pt * np.cos(phi), pt * np.sin(phi), pt * np.sinh(eta)
         energy = np.sqrt(px**2 + py**2 + pz**2 + mass**2)
         sx, sy, sz = px[a] + px[b], py[a] + py[b], pz[a] + pz[b]
         m2 = (energy[a] + energy[b]) ** 2 - sx**2 - sy**2 - sz**2
         m = np.sqrt(np.maximum(m2, 0.0))
-        sign = track_sign(frame)
+        sign = track_sign(frame)[rows]
         unlike = sign[a] != sign[b]
         self.h_unlike.fill(m[unlike])
         self.h_like.fill(m[~unlike])
