@@ -159,9 +159,8 @@ def main() -> None:
         for name, a, b, op, target in ratios:
             value = a[0] / b[0]
             ok = value <= target if op == "<=" else value >= target
-            print(
-                f"{name:20s} {value:6.2f} {a[1] / b[1]:6.2f}  {op} {target}  {'ok' if ok else 'MISSED'}"
-            )
+            verdict = "ok" if ok else "MISSED"
+            print(f"{name:20s} {value:6.2f} {a[1] / b[1]:6.2f}  {op} {target}  {verdict}")
 
 
 if __name__ == "__main__":
