@@ -30,7 +30,7 @@ class ConfigError(HyperloopError):
 
 
 class NotFoundError(HyperloopError):
-    """Raised by any command asked about an entity (wagon, dataset, train, ...) that does not exist."""
+    """Raised by any command asked about an entity (wagon, dataset, train...) that is not there."""
 
 
 class GitError(HyperloopError):

@@ -35,8 +35,8 @@ if [ $want_test = 1 ]; then
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
       echo "bootstrap: installing Debian packages: ${missing[*]}" >&2
       export DEBIAN_FRONTEND=noninteractive
-      apt-get update -qq >/dev/null
-      apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+      apt-get -o DPkg::Lock::Timeout=600 update -qq >/dev/null
+      apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
     else
       echo "bootstrap: not root or no apt-get; tests needing ${missing[*]} will be skipped" >&2
     fi

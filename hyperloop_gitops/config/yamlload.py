@@ -1,0 +1,380 @@
+"""Safe YAML loading with limits, and positions computed only when needed.
+
+Every file is parsed by libyaml (``yaml.CSafeLoader``) into plain values: no Python tags, no
+arbitrary objects. Duplicate keys, oversized files, alias bombs, bad encodings and empty files
+become diagnostics with a position. Positions of *other* findings are resolved afterwards from
+a key path by :class:`PositionIndex`, which composes a file's nodes only when that file has a
+finding (docs/architecture.md, decision 1).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Hashable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+
+from hyperloop_gitops.diagnostics import Diagnostic, KeyPath
+
+MAX_FILE_BYTES = 1024 * 1024
+"""A configuration file larger than this is refused unread (1 MiB)."""
+
+MAX_EXPANDED_NODES = 100_000
+"""Aliases may not expand a document beyond this many nodes ("billion laughs")."""
+
+_BaseLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _Loader(_BaseLoader):  # type: ignore[valid-type, misc]
+    """A safe loader that records duplicate and non-string keys instead of keeping the last."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self.findings: list[tuple[int, int, str]] = []
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Hashable, Any]:
+        self.flatten_mapping(node)
+        mapping: dict[Hashable, Any] = {}
+        first_seen: dict[Hashable, int] = {}
+        for key_node, value_node in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            mark = key_node.start_mark
+            if not isinstance(key, str):
+                self.findings.append((mark.line + 1, mark.column + 1, _key_message(key, key_node)))
+                key = str(key)
+            if key in mapping:
+                self.findings.append(
+                    (
+                        mark.line + 1,
+                        mark.column + 1,
+                        f"duplicate key '{key}' (first defined at line {first_seen[key]})",
+                    )
+                )
+                continue
+            first_seen[key] = mark.line + 1
+            mapping[key] = self.construct_object(value_node, deep=deep)
+        return mapping
+
+
+def _refuse(loader: _Loader, node: yaml.Node) -> None:
+    raise yaml.constructor.ConstructorError(
+        None, None, f"could not determine a constructor for the tag {node.tag!r}", node.start_mark
+    )
+
+
+# Plain YAML only: sets, binary blobs and ordered pairs have no place in configuration, and
+# would reach the model as Python objects no message can name.
+for _tag in ("set", "binary", "omap", "pairs"):
+    _Loader.add_constructor(f"tag:yaml.org,2002:{_tag}", _refuse)
+
+
+def _key_message(key: object, node: yaml.Node) -> str:
+    written = node.value if isinstance(node, yaml.ScalarNode) else ""
+    if isinstance(key, bool):
+        found = f"the boolean {str(key).lower()}"
+        if written.lower() not in ("true", "false"):
+            found += f" (YAML reads '{written}' as a boolean)"
+    elif isinstance(key, int | float):
+        found = f"the number {key}"
+    elif isinstance(node, yaml.ScalarNode):
+        found = f"{type(key).__name__} {written!r}"
+    else:
+        found = "a list or mapping"
+    quoted = f"; quote it if it is a name: '{written}'" if written else ""
+    return f"expected a text key, found {found}{quoted}"
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """One file's content (``None`` when it could not be read) and what went wrong reading it."""
+
+    data: Any
+    text: str
+    diagnostics: tuple[Diagnostic, ...]
+
+
+def _error(file: str, line: int, column: int, message: str, code: str) -> Diagnostic:
+    return Diagnostic(file, line, column, "error", message, code=code)
+
+
+def _decode(file: str, raw: bytes) -> tuple[str | None, Diagnostic | None]:
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return None, _error(
+            file,
+            1,
+            1,
+            "the file is UTF-16 text (it starts with a UTF-16 byte-order mark); save it as UTF-8",
+            "encoding",
+        )
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        before = raw[: exc.start]
+        line = before.count(b"\n") + 1
+        column = len(before) - (before.rfind(b"\n") + 1) + 1
+        byte = raw[exc.start]
+        return None, _error(
+            file,
+            line,
+            column,
+            f"the file is not UTF-8 text: byte 0x{byte:02x} cannot be decoded; save it as UTF-8",
+            "encoding",
+        )
+    return text.removeprefix("\ufeff"), None
+
+
+def _expanded_size(node: yaml.Node, memo: dict[int, int], limit: int) -> int:
+    """Nodes the document would have with every alias expanded (memoized, so linear)."""
+    known = memo.get(id(node))
+    if known is not None:
+        return known
+    memo[id(node)] = 1  # a recursive alias counts once instead of looping
+    size = 1
+    if isinstance(node, yaml.SequenceNode):
+        for child in node.value:
+            size += _expanded_size(child, memo, limit)
+            if size > limit:
+                break
+    elif isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            size += _expanded_size(key, memo, limit) + _expanded_size(value, memo, limit)
+            if size > limit:
+                break
+    memo[id(node)] = size
+    return size
+
+
+def _mark_of(exc: yaml.MarkedYAMLError) -> tuple[int, int]:
+    mark = exc.problem_mark or exc.context_mark
+    if mark is None:
+        return 1, 1
+    return mark.line + 1, mark.column + 1
+
+
+def _yaml_error_message(exc: yaml.MarkedYAMLError, text: str) -> str:
+    problem = exc.problem or "invalid YAML"
+    if isinstance(exc, yaml.constructor.ConstructorError) and "constructor for the tag" in problem:
+        tag = problem.split("tag", 1)[1].strip().strip("'").replace("tag:yaml.org,2002:", "!!")
+        return (
+            f"unsupported YAML tag {tag}: only plain YAML (mappings, lists, text, numbers, "
+            "booleans, dates) is allowed"
+        )
+    if problem == "but found another document":
+        return "invalid YAML: a second document ('---'); a configuration file holds one document"
+    mark = exc.problem_mark
+    if problem == "found undefined alias" and mark is not None:
+        line = text.split("\n")[mark.line] if mark.line < len(text.split("\n")) else ""
+        name = re.match(r"\*([^\s,\[\]{}]+)", line[mark.column :])
+        if name:
+            return (
+                f"invalid YAML: alias '*{name.group(1)}' is not defined; an alias repeats a "
+                f"value marked '&{name.group(1)}' earlier in the same file"
+            )
+    if mark is not None and _char_at(text, mark.line, mark.column) == "\t":
+        return "invalid YAML: a tab character; YAML indents with spaces only"
+    if problem.startswith("mapping values are not allowed"):
+        return (
+            "invalid YAML: a ':' where no new key can start; check the indentation, or quote a "
+            "value that contains ': '"
+        )
+    context = exc.context or ""
+    start = exc.context_mark
+    if context and start is not None and mark is not None and start.line != mark.line:
+        context += f" that starts at line {start.line + 1}, column {start.column + 1}"
+    return f"invalid YAML: {problem} ({context})" if context else f"invalid YAML: {problem}"
+
+
+def _char_at(text: str, line: int, column: int) -> str:
+    lines = text.split("\n")
+    if 0 <= line < len(lines) and 0 <= column < len(lines[line]):
+        return lines[line][column]
+    return ""
+
+
+_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ud800-\udfff\ufffe\uffff]")
+
+
+def _reader_error(file: str, text: str) -> Diagnostic:
+    """libyaml refuses control characters; say where the first one is."""
+    found = _FORBIDDEN.search(text)
+    if found is None:
+        return _error(file, 1, 1, "invalid YAML: the file holds characters YAML forbids", "yaml")
+    before = text[: found.start()]
+    line = before.count("\n") + 1
+    column = found.start() - (before.rfind("\n") + 1) + 1
+    return _error(
+        file,
+        line,
+        column,
+        f"invalid YAML: the control character U+{ord(found.group()):04X} is not allowed; "
+        'remove it (write it as an escape such as "\\t" inside double quotes if needed)',
+        "yaml",
+    )
+
+
+def parse(file: str, raw: bytes, *, max_bytes: int = MAX_FILE_BYTES) -> Parsed:
+    """Parse one file's bytes. ``file`` is the repository-relative name used in diagnostics."""
+    if len(raw) > max_bytes:
+        return Parsed(
+            None,
+            "",
+            (
+                _error(
+                    file,
+                    0,
+                    0,
+                    f"the file is {len(raw):,} bytes; configuration files may be at most "
+                    f"{max_bytes:,} bytes",
+                    "too-large",
+                ),
+            ),
+        )
+    text, problem = _decode(file, raw)
+    if text is None:
+        assert problem is not None
+        return Parsed(None, "", (problem,))
+    loader = _Loader(text)
+    try:
+        if "&" in text:
+            node = loader.get_single_node()
+            if node is not None:
+                size = _expanded_size(node, {}, MAX_EXPANDED_NODES)
+                if size > MAX_EXPANDED_NODES:
+                    line, column = _first_alias(text)
+                    return Parsed(
+                        None,
+                        text,
+                        (
+                            _error(
+                                file,
+                                line,
+                                column,
+                                "aliases expand this document to more than "
+                                f"{MAX_EXPANDED_NODES:,} values (an alias bomb?); use fewer "
+                                "aliases",
+                                "alias-bomb",
+                            ),
+                        ),
+                    )
+            data = loader.construct_document(node) if node is not None else None
+        else:
+            data = loader.get_single_data()
+    except yaml.MarkedYAMLError as exc:
+        line, column = _mark_of(exc)
+        message = _yaml_error_message(exc, text)
+        return Parsed(None, text, (_error(file, line, column, message, "yaml"),))
+    except yaml.reader.ReaderError:
+        return Parsed(None, text, (_reader_error(file, text),))
+    except yaml.YAMLError as exc:
+        return Parsed(None, text, (_error(file, 1, 1, f"invalid YAML: {exc}", "yaml"),))
+    except RecursionError:
+        return Parsed(
+            None, text, (_error(file, 1, 1, "the document is nested too deeply", "yaml"),)
+        )
+    finally:
+        loader.dispose()
+    diagnostics = tuple(
+        _error(file, line, column, message, "duplicate-key" if "duplicate" in message else "key")
+        for line, column, message in loader.findings
+    )
+    if data is None:
+        return Parsed(
+            None,
+            text,
+            (
+                *diagnostics,
+                _error(file, 0, 0, "the file is empty; expected a mapping of keys", "empty"),
+            ),
+        )
+    return Parsed(data, text, diagnostics)
+
+
+def _first_alias(text: str) -> tuple[int, int]:
+    for number, line in enumerate(text.splitlines(), start=1):
+        index = line.find("*")
+        if index >= 0:
+            return number, index + 1
+    return 1, 1
+
+
+class PositionIndex:
+    """Turns ``(file, key path)`` into ``(line, column)``, composing only files asked about."""
+
+    def __init__(self, texts: dict[str, str]) -> None:
+        self._texts = texts
+        self._nodes: dict[str, yaml.Node | None] = {}
+
+    def locate(self, file: str, path: KeyPath, *, at_key: bool = False) -> tuple[int, int]:
+        """The position of the value at ``path`` (or of its key), or of the deepest parent found."""
+        node = self._root(file)
+        if node is None:
+            return (0, 0) if file not in self._texts else (1, 1)
+        for index, part in enumerate(path):
+            last = index == len(path) - 1
+            child, key_node = _child(node, part)
+            if child is None:
+                break
+            if last and at_key and key_node is not None:
+                node = key_node
+                break
+            node = child
+        return node.start_mark.line + 1, node.start_mark.column + 1
+
+    def _root(self, file: str) -> yaml.Node | None:
+        if file not in self._nodes:
+            text = self._texts.get(file)
+            try:
+                self._nodes[file] = (
+                    yaml.compose(text, Loader=_BaseLoader) if text is not None else None
+                )
+            except yaml.YAMLError:
+                self._nodes[file] = None
+        return self._nodes[file]
+
+
+def _child(node: yaml.Node, part: str | int) -> tuple[yaml.Node | None, yaml.Node | None]:
+    if isinstance(node, yaml.MappingNode) and isinstance(part, str):
+        for key_node, value_node in node.value:
+            if isinstance(key_node, yaml.ScalarNode) and key_node.value == part:
+                return value_node, key_node
+    if (
+        isinstance(node, yaml.SequenceNode)
+        and isinstance(part, int)
+        and 0 <= part < len(node.value)
+    ):
+        item: yaml.Node = node.value[part]
+        return item, None
+    return None, None
+
+
+def resolve(
+    index: PositionIndex,
+    file: str,
+    path: KeyPath,
+    message: str,
+    *,
+    severity: str = "error",
+    code: str = "",
+    at_key: bool = False,
+) -> Diagnostic:
+    """A diagnostic at the position of ``path`` in ``file``."""
+    line, column = index.locate(file, path, at_key=at_key)
+    return Diagnostic(
+        file,
+        line,
+        column,
+        "warning" if severity == "warning" else "error",
+        message,
+        key_path=tuple(path),
+        code=code,
+    )
+
+
+def suggest(word: str, choices: Sequence[str]) -> str:
+    """`` (did you mean 'x'?)`` when a close choice exists, else ``""``."""
+    import difflib
+
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return f" (did you mean '{close[0]}'?)" if close else ""
