@@ -61,13 +61,19 @@ class PairInvariantMass(Task):
             "massBins", "binning", {"bins": 140, "min": 0.98, "max": 1.12}, "mass binning (GeV)"
         ),
         Configurable("ptBins", "binning", {"bins": 10, "min": 0.0, "max": 5.0}, "pair pT binning"),
+        Configurable("pairPtMin", "float", 0.0, "minimum pT of the pair (GeV/c)", 0.0),
+        Configurable(
+            "unlikeSignOnly", "bool", False, "only opposite-sign pairs (no like-sign background)"
+        ),
     )
 
     def setup(self) -> None:
         mass, pt = self.opt_binning("massBins"), self.opt_binning("ptBins")
         label = "m_{inv} (GeV/c^{2})"
         self.h_unlike = self.h1("hMassUnlikeSign", "opposite-sign pairs", mass, label)
-        self.h_like = self.h1("hMassLikeSign", "like-sign pairs", mass, label)
+        self.h_like = None
+        if not self.opt_bool("unlikeSignOnly"):
+            self.h_like = self.h1("hMassLikeSign", "like-sign pairs", mass, label)
         self.h_vs_pt = self.h2(
             "hMassVsPt", "opposite-sign pairs", mass, pt, xlabel=label, ylabel="p_{T} (GeV/c)"
         )
@@ -91,8 +97,11 @@ class PairInvariantMass(Task):
         sx, sy, sz = px[a] + px[b], py[a] + py[b], pz[a] + pz[b]
         m2 = (energy[a] + energy[b]) ** 2 - sx**2 - sy**2 - sz**2
         m = np.sqrt(np.maximum(m2, 0.0))
+        pair_pt = np.hypot(sx, sy)
         sign = track_sign(frame)[rows]
         unlike = sign[a] != sign[b]
-        self.h_unlike.fill(m[unlike])
-        self.h_like.fill(m[~unlike])
-        self.h_vs_pt.fill(m[unlike], np.hypot(sx, sy)[unlike])
+        keep = pair_pt >= self.opt_float("pairPtMin")
+        self.h_unlike.fill(m[unlike & keep])
+        if self.h_like is not None:
+            self.h_like.fill(m[~unlike & keep])
+        self.h_vs_pt.fill(m[unlike & keep], pair_pt[unlike & keep])
