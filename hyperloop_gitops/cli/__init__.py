@@ -8,6 +8,7 @@ from __future__ import annotations
 from hyperloop_gitops.cli import (
     _bot,  # noqa: F401  (registers its commands)
     _completion,  # noqa: F401  (registers its commands)
+    _data,  # noqa: F401  (registers its commands)
     _history,  # noqa: F401  (registers its commands)
     _site,  # noqa: F401  (registers its commands)
     _validate,  # noqa: F401  (registers its commands)
