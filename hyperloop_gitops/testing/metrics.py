@@ -7,8 +7,9 @@ Averages are over those instants; the slope is a least-squares line through them
 CPU time is the sum of ``cpuUsedAbsolute`` (µs per interval) over all samples of all devices.
 
 Memory statistics cover the *processing* phase: from the moment the reader starts reading (its
-first ``aod-bytes-read-*`` sample above zero, else its first sample) to the end. Start-up
-(loading libraries, building the topology) only ramps memory up; counted, it would make every
+first ``aod-bytes-read-*`` sample above zero, else its first sample) to its last sample, with
+the value held at the start counted as the first point. Start-up (loading libraries, building
+the topology) only ramps memory up and tear-down only frees it; counted, they would make every
 short test look like a leak. Without a reader device the whole run counts.
 The whole-dataset expectation scales CPU and output by dataset size / test input size.
 """
@@ -121,6 +122,16 @@ def memory_stats(series: Series) -> MemoryStats:
     )
 
 
+def processing_window(metrics: PerformanceMetrics) -> tuple[int, int] | None:
+    """When the reader started reading and when it was last sampled (ms since the epoch)."""
+    reader = metrics.get(READER)
+    if not reader:
+        return None
+    start = processing_start(metrics)
+    end = max(s[-1][0] for s in reader.values())
+    return None if start is None else (start, max(start, end))
+
+
 def processing_start(metrics: PerformanceMetrics) -> int | None:
     """When the reader started reading (ms since the epoch), or None without a reader."""
     reader = metrics.get(READER)
@@ -134,8 +145,14 @@ def processing_start(metrics: PerformanceMetrics) -> int | None:
     return min(s[0][0] for s in reader.values())
 
 
-def _since(series: Series, start: int | None) -> Series:
-    return series if start is None else [(t, v) for t, v in series if t >= start]
+def _within(series: Series, window: tuple[int, int] | None) -> Series:
+    """The samples inside ``window``, led by the value held at its start; all if none."""
+    if window is None:
+        return series
+    start, end = window
+    before = [v for t, v in series if t <= start]
+    head: Series = [(start, before[-1])] if before else []
+    return head + [(t, v) for t, v in series if start < t <= end] or series
 
 
 def _private(device: dict[str, Series]) -> Series:
@@ -147,8 +164,10 @@ def _span_s(metrics: PerformanceMetrics) -> float:
     return (max(instants) - min(instants)) / 1000 if instants else 0.0
 
 
-def device_usage(metrics: PerformanceMetrics, start: int | None = None) -> tuple[DeviceUsage, ...]:
-    """Per-device CPU, share and memory (since ``start``), most CPU first (then by name)."""
+def device_usage(
+    metrics: PerformanceMetrics, window: tuple[int, int] | None = None
+) -> tuple[DeviceUsage, ...]:
+    """Per-device CPU, share and memory (in ``window``), most CPU first (then by name)."""
     cpu = {name: sum(v for _, v in d.get(CPU_ABSOLUTE, [])) / 1e6 for name, d in metrics.items()}
     total = sum(cpu.values())
     several = sum(1 for c in cpu.values() if c > 0) >= 2
@@ -157,8 +176,8 @@ def device_usage(metrics: PerformanceMetrics, start: int | None = None) -> tuple
             device=name,
             cpu_s=cpu[name],
             cpu_share=cpu[name] / total if total else 0.0,
-            pss=memory_stats(_since(device[PSS], start) or device[PSS]) if PSS in device else None,
-            private=memory_stats(_since(_private(device), start) or _private(device))
+            pss=memory_stats(_within(device[PSS], window)) if PSS in device else None,
+            private=memory_stats(_within(_private(device), window))
             if PRIVATE_CLEAN in device or PRIVATE_DIRTY in device
             else None,
             heavy=several and total > 0 and cpu[name] / total >= HEAVY_CPU_SHARE,
@@ -208,8 +227,8 @@ def compute(
     sizes = list(input_sizes)
     input_bytes = sum(sizes)
     wall = _span_s(metrics) if wall_s is None else wall_s
-    start = processing_start(metrics)
-    devices = device_usage(metrics, start)
+    window = processing_window(metrics)
+    devices = device_usage(metrics, window)
     cpu_s = sum(d.cpu_s for d in devices)
     first = min((t for d in metrics.values() for s in d.values() for t, _ in s), default=None)
     pss = summed([d[PSS] for d in metrics.values() if PSS in d])
@@ -219,10 +238,10 @@ def compute(
         input_bytes=input_bytes,
         output_bytes=output_bytes,
         wall_s=wall,
-        startup_s=(start - first) / 1000 if start is not None and first is not None else 0.0,
+        startup_s=(window[0] - first) / 1000 if window is not None and first is not None else 0.0,
         cpu_s=cpu_s,
-        pss=memory_stats(_since(pss, start) or pss),
-        private=memory_stats(_since(private, start) or private),
+        pss=memory_stats(_within(pss, window)),
+        private=memory_stats(_within(private, window)),
         throughput_bytes_per_s=input_bytes / wall if wall > 0 else 0.0,
         reduction_factor=input_bytes / output_bytes if output_bytes > 0 else None,
         log_bytes=log_bytes,
