@@ -26,7 +26,7 @@ _SHORT_DEVICES = {
     "internal-dpl-aod-writer": "writer",
     "hyperloop-runtime": "framework",
 }
-_SHOWN_DEVICES = 6
+_SHOWN_DEVICES = 8
 _INDENT = "   "
 
 
@@ -88,14 +88,13 @@ def _numbers(m: TestMetrics, result: TestResult) -> list[str]:
         f"throughput {significant(m.throughput_bytes_per_s / MB)} MB/s",
     ]
     whole = m.whole_dataset
-    if whole is not None:
+    if whole is not None and result.status is not Status.FAILED:
         target = f" · {'fits ' if result.target and 'Grid' in result.target else ''}"
         target += result.target.value if result.target else "target unknown"
         lines.append(
             f"whole dataset ({significant(whole.dataset_bytes / TB)} TB):  "
             f"CPU {significant(whole.cpu_years, 2)} years · output "
-            f"{format_bytes(whole.output_bytes)} · {significant(whole.co2_kg, 2)} kgCO2eq"
-            + (target if result.status is not Status.FAILED else "")
+            f"{format_bytes(whole.output_bytes)} · {significant(whole.co2_kg, 2)} kgCO2eq" + target
         )
     return lines
 
