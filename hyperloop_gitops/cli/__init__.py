@@ -5,7 +5,7 @@ Each module registers its commands on ``main``; importing them here wires the CL
 
 from __future__ import annotations
 
-from hyperloop_gitops.cli import _validate  # noqa: F401  (registers its commands)
+from hyperloop_gitops.cli import _state, _validate  # noqa: F401  (registers its commands)
 from hyperloop_gitops.cli._app import main
 
 __all__ = ["main"]
