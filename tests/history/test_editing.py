@@ -42,7 +42,7 @@ enabled:
       tag: daily-20261120-0000-1   # pinned
       subwagons: [narrow]
 """
-HEAD = WAGON.split("enabled:")[0]
+HEAD = WAGON.split("enabled:", maxsplit=1)[0]
 
 
 @pytest.fixture
@@ -162,7 +162,8 @@ def test_wagon_commands(root: Path) -> None:
 
     assert run("enable", "lf/spectra", "--dataset", "D2", "--tag", "daily-20261120-0000-1") == (
         0,
-        "enabled lf/spectra on D2 (tag: daily-20261120-0000-1)\nwrote config/analyses/lf/wagons/spectra.yaml\n",
+        "enabled lf/spectra on D2 (tag: daily-20261120-0000-1)\n"
+        "wrote config/analyses/lf/wagons/spectra.yaml\n",
         "",
     )
     assert run("disable", "lf/spectra", "--dataset", "D2")[0] == 0
