@@ -28,8 +28,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from hyperloop_gitops.gitlog import open_repo  # noqa: E402
-from hyperloop_gitops.history import read_history  # noqa: E402
+from hyperloop_gitops.gitlog import open_repo
+from hyperloop_gitops.history import read_history
 
 TAGS = ["daily-20261120-0000-1", "daily-20261127-0000-1"]
 
@@ -89,11 +89,15 @@ class Scale:
             return f"name: {name}\npwg: PWGLF\nmembers: [{members}]{service}\n"
         if kind == "runlist":
             runs = ", ".join(map(str, self.runlists[name]))
-            return f"name: {name}\nlabel: GoodRuns\nkind: data\ncollision_system: pp\nperiod: LHC22o\npass: apass6\nruns: [{runs}]\n"
+            return (
+                f"name: {name}\nlabel: GoodRuns\nkind: data\ncollision_system: pp\n"
+                f"period: LHC22o\npass: apass6\nruns: [{runs}]\n"
+            )
         if kind == "dataset":
             d = self.datasets[name]
             return (
-                f"name: {name}\ntype: run3-data\ncollision_system: pp\nsize_tb: {d['size']}\nactive: {str(d['active']).lower()}\n"
+                f"name: {name}\ntype: run3-data\ncollision_system: pp\n"
+                f"size_tb: {d['size']}\nactive: {str(d['active']).lower()}\n"
                 f"productions:\n  - period: LHC22o\n    pass: apass6\n    runlist: {d['runlist']}\n"
                 f"    exclude_runs: [{', '.join(map(str, d['exclude']))}]\n"
                 f"composition:\n  mode: automatic\nfiles:\n  path: {name}\n  year: 2022\n"
@@ -146,7 +150,8 @@ def generate(
         stamp = clock + n * 600
         out.write(b"commit refs/heads/main\n")
         out.write(
-            f"author {name} <{email}> {stamp} +0000\ncommitter {name} <{email}> {stamp} +0000\n".encode()
+            f"author {name} <{email}> {stamp} +0000\n"
+            f"committer {name} <{email}> {stamp} +0000\n".encode()
         )
         out.write(_data(message))
         for op in ops:
@@ -225,6 +230,10 @@ def _best(runs: int, action) -> tuple[float, list[float]]:  # type: ignore[no-un
     return statistics.median(times), times
 
 
+def _runs(times: list[float]) -> str:
+    return ", ".join(f"{t:.2f}" for t in times)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -277,12 +286,8 @@ def main() -> None:
             f"repository: {args.commits} commits, {args.authors} authors, {entities} entities, "
             f"{changes} entity changes, {fields} field changes"
         )
-        print(
-            f"floor  git log --name-status: {floor:6.2f} s  (runs: {', '.join(f'{t:.2f}' for t in floor_all)})"
-        )
-        print(
-            f"ours   history of all entities: {mine:6.2f} s  (runs: {', '.join(f'{t:.2f}' for t in mine_all)})"
-        )
+        print(f"floor  git log --name-status:   {floor:6.2f} s  (runs: {_runs(floor_all)})")
+        print(f"ours   history of all entities: {mine:6.2f} s  (runs: {_runs(mine_all)})")
         print(f"ratio  {mine / floor:.2f} (target <= 3)")
 
 
