@@ -7,6 +7,7 @@ given, never the clock, the state store or a backend.
 from __future__ import annotations
 
 import hashlib
+import math
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -273,10 +274,10 @@ def _short_missing(
                     done = True
         if not done:
             enabled = repository.wagons[request.wagon_id].enablement(short)
-            where = "" if enabled else f"; enable it on {short}"
+            where = "" if enabled else f" (not enabled on {short})"
             return (
-                f"waiting for the short dataset {short}: a train with this configuration must "
-                f"be done there first{where}"
+                f"short dataset first: needs a done train on {short} with this configuration "
+                f"and tag{where}"
             )
     return None
 
@@ -306,7 +307,7 @@ def _gate(ctx: _Context, dataset: Dataset, group: list[_Unit], past: list[PastTr
         limit = _target_limit(repository, group)
         total = sum(u.test.pss_avg_bytes for u in group) / GB
         needed = policy.train_full_fraction * limit
-        if total >= needed:
+        if total >= needed or math.isclose(total, needed):
             return True
         message = (
             f"train not full yet: {total:.2f} GB of {needed:.2f} GB "

@@ -63,22 +63,24 @@ def render_text(plan: Plan) -> str:
     for waiting in plan.waiting:
         mark = f"{waiting.mark} " if waiting.mark else ""
         lines.append(f"~ waiting: {waiting.display} on {waiting.dataset}: {mark}{waiting.message}")
-    if plan.tests:
+    if plan.submit or plan.kill or plan.waiting:
         lines.append("")
-        lines.append(
-            f"{_plural(len(plan.tests), 'wagon test', 'wagon tests')} to run first: "
-            + ", ".join(f"{t.wagon_id} on {t.dataset}" for t in plan.tests)
-        )
-    lines.append("")
-    if plan.submit:
-        lines.append("Run again with --apply to submit.")
-    elif plan.kill or plan.tests:
-        lines.append("Run again with --apply to carry it out.")
-    else:
-        lines.append("Nothing to do.")
-    if len(lines) > 2 and lines[2] == "" and not (plan.submit or plan.kill or plan.waiting):
-        del lines[1]
+    lines.append(_footer(plan))
     return "\n".join(lines) + "\n"
+
+
+def _footer(plan: Plan) -> str:
+    actions = []
+    if plan.submit:
+        actions.append("submit")
+    if plan.kill:
+        actions.append(f"kill {_plural(len(plan.kill), 'train', 'trains')}")
+    if plan.tests:
+        actions.append(f"queue {_plural(len(plan.tests), 'wagon test', 'wagon tests')}")
+    if not actions:
+        return "Nothing to do."
+    said = actions[0] if len(actions) == 1 else ", ".join(actions[:-1]) + " and " + actions[-1]
+    return f"Run again with --apply to {said}."
 
 
 def plan_json(plan: Plan) -> dict[str, Any]:
