@@ -6,8 +6,11 @@ Each module registers its commands on ``main``; importing them here wires the CL
 from __future__ import annotations
 
 from hyperloop_gitops.cli import (
+    _bot,  # noqa: F401  (registers its commands)
+    _history,  # noqa: F401  (registers its commands)
+    _site,  # noqa: F401  (registers its commands)
     _validate,  # noqa: F401  (registers its commands)
-    _wagon_config,  # noqa: F401  (after _wagon: joins its group)
+    _wagon_config,  # noqa: F401  (registers its commands)
 )
 from hyperloop_gitops.cli._app import main
 
