@@ -76,6 +76,22 @@ class ComposedTrain:
     short_for: tuple[str, ...] = ()
     """Datasets this one is the short dataset of: their trains follow when this one is done."""
 
+    def details(self) -> dict[str, Any]:
+        """What a stored train run keeps beside its wagons (``TrainRun.details``): the
+        configuration hashes the next plan compares with (short dataset first), the train
+        test's hash and the estimate."""
+        return {
+            "config_hashes": {w.id: dict(w.config_hashes) for w in self.wagons},
+            "train_test_hash": self.spec.content_hash,
+            "estimate": {
+                "cpu_years": self.estimate.cpu_years,
+                "output_bytes": self.estimate.output_bytes,
+                "co2_kg": self.estimate.co2_kg,
+                "jobs": self.estimate.jobs,
+            },
+            "short_for": list(self.short_for),
+        }
+
 
 @dataclass(frozen=True)
 class Waiting:

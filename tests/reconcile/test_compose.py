@@ -8,12 +8,15 @@ from datetime import UTC, datetime, timedelta
 
 from hyperloop_gitops.config import Repository
 from hyperloop_gitops.reconcile import (
+    ComposedTrain,
     PastTrain,
     PastWagon,
     Plan,
     TestSummary,
     compose_plan,
 )
+from hyperloop_gitops.state.models import TrainRun, TrainState
+from hyperloop_gitops.state.models import TrainWagon as StoredWagon
 from hyperloop_gitops.train import build_train_spec, wagon_test_spec
 from tests.reconcile.conftest import (
     NOW,
@@ -636,3 +639,51 @@ def test_train_ids_do_not_collide(config: Config) -> None:
     other = PastTrain(first, "X", T2, "done", NOW, ())
     second = plan(repository, [result(repository, "lf/a1", "D", T2)], [other]).submit[0].id
     assert second == f"{first[:-6]}{(int(first[-6:]) + 1) % 1_000_000:06d}"
+
+
+def test_a_stored_train_serves_the_next_plan(config: Config) -> None:
+    """Compose, store as the state store does, plan again: nothing twice (DESIGN decision 4)."""
+    config.write(
+        {
+            "config/datasets/D.yaml": dataset("D", short="Ds"),
+            "config/datasets/Ds.yaml": dataset("Ds", size=2, exclude="526713"),
+            A1: wagon("a1", f"[{{dataset: D, tag: {T2}}}, {{dataset: Ds, tag: {T2}}}]"),
+        }
+    )
+    repository = config.load()
+    results = [result(repository, "lf/a1", "D", T2), result(repository, "lf/a1", "Ds", T2)]
+    (short,) = plan(repository, results).submit
+
+    def stored(train: ComposedTrain, state: TrainState) -> PastTrain:
+        return PastTrain.from_train_run(
+            TrainRun(
+                id=train.id,
+                dataset=train.dataset,
+                package_tag=train.package_tag,
+                target=train.target,
+                backend="local",
+                wagons=tuple(
+                    StoredWagon(
+                        id=w.id, base=w.base, subwagons=w.subwagons, content_hash=w.content_hash
+                    )
+                    for w in train.wagons
+                ),
+                full_config_digest=train.full_config_digest,
+                input_list_digest=train.input_list_digest,
+                composition_digest="c",
+                state=state,
+                created=NOW,
+                details=train.details(),
+            )
+        )
+
+    p = plan(repository, results, [stored(short, TrainState.SUBMITTED)])
+    assert p.submit == ()
+    assert [(s.wagon_id, s.dataset, s.train_id) for s in p.satisfied] == [("lf/a1", "Ds", short.id)]
+    assert [w.reason for w in p.waiting] == ["short-dataset"]
+    (long,) = plan(repository, results, [stored(short, TrainState.DONE)]).submit
+    assert (long.dataset, long.id != short.id) == ("D", True)
+    p = plan(
+        repository, results, [stored(short, TrainState.DONE), stored(long, TrainState.RUNNING)]
+    )
+    assert (p.submit, p.waiting, p.changes) == ((), (), False)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from types import SimpleNamespace
 
 import pytest
 
@@ -20,6 +19,10 @@ from hyperloop_gitops.reconcile import (
     split_jobs,
 )
 from hyperloop_gitops.reconcile.schedule import last_slot, next_slot, slot_passed
+from hyperloop_gitops.state.models import TrainRun, TrainState, TrainWagon
+from hyperloop_gitops.testing.metrics import MemoryStats, TestMetrics, WholeDataset
+from hyperloop_gitops.testing.status import Finding, Status
+from hyperloop_gitops.testing.store import TestResult
 from hyperloop_gitops.train import InputFile
 from tests.reconcile.conftest import NOW, Config
 
@@ -112,16 +115,35 @@ def test_jobs_never_mix_runs_and_stay_under_the_file_limit() -> None:
 
 
 def test_summaries_from_the_runners_results() -> None:
-    metrics = SimpleNamespace(
-        pss=SimpleNamespace(avg_bytes=1_200, max_bytes=1_500),
-        whole_dataset=SimpleNamespace(cpu_years=0.78, output_bytes=670),
+    whole = WholeDataset(
+        dataset_bytes=48_200_000_000_000, scale=1e4, cpu_years=0.78, output_bytes=670, co2_kg=41
     )
-    result = SimpleNamespace(
+    metrics = TestMetrics(
+        input_files=2,
+        input_bytes=1_000,
+        output_bytes=10,
+        wall_s=58,
+        cpu_s=51,
+        pss=MemoryStats(max_bytes=1_500, avg_bytes=1_200, slope_mb_per_min=0.3),
+        private=MemoryStats(max_bytes=1_000, avg_bytes=900, slope_mb_per_min=0.0),
+        throughput_bytes_per_s=17.2,
+        reduction_factor=100,
+        devices=(),
+        whole_dataset=whole,
+    )
+    common = {
+        "wagon": "lf/a1",
+        "dataset": "D",
+        "package_tag": "t",
+        "started": NOW,
+        "work_dir": "/tmp/x",
+    }
+    result = TestResult(
         content_hash="abc",
-        status=SimpleNamespace(value="warning"),
-        reason=None,
-        warnings=("leak: too much",),
+        status=Status.WARNING,
+        warnings=(Finding(rule="leak", message="too much"),),
         metrics=metrics,
+        **common,
     )
     assert TestSummary.from_result(result) == TestSummary(
         content_hash="abc",
@@ -133,21 +155,26 @@ def test_summaries_from_the_runners_results() -> None:
         cpu_years=0.78,
         output_bytes=670,
     )
-    failed = SimpleNamespace(content_hash="d", status="failed", reason="boom", metrics=None)
+    failed = TestResult(content_hash="d", status=Status.FAILED, reason="boom", **common)
     assert TestSummary.from_result(failed) == TestSummary("d", "failed", reason="boom")
 
 
 def test_past_trains_from_the_state_store() -> None:
-    run = SimpleNamespace(
+    run = TrainRun(
         id="T-20261127-000001",
         dataset="D",
         package_tag="t",
-        state=SimpleNamespace(value="running"),
-        created=NOW,
+        target="Grid single core",
+        backend="local",
         wagons=(
-            SimpleNamespace(id="lf/a1", base=True, subwagons=("tight",), content_hash="h1"),
-            SimpleNamespace(id="lf/a2", base=False, subwagons=("x",), content_hash="h2"),
+            TrainWagon(id="lf/a1", base=True, subwagons=("tight",), content_hash="h1"),
+            TrainWagon(id="lf/a2", base=False, subwagons=("x",), content_hash="h2"),
         ),
+        full_config_digest="f",
+        input_list_digest="i",
+        composition_digest="c",
+        state=TrainState.RUNNING,
+        created=NOW,
         details={"config_hashes": {"lf/a1": {"lf/a1": "c1", "lf/a1:tight": "c2"}}},
     )
     train = PastTrain.from_train_run(run)
