@@ -17,7 +17,7 @@ from pathlib import Path
 from hyperloop_gitops.config import Repository
 from hyperloop_gitops.model import Dataset
 from hyperloop_gitops.reconcile.desired import Request, desired_requests
-from hyperloop_gitops.reconcile.inputs import PastTrain, TestSummary
+from hyperloop_gitops.reconcile.inputs import PastTrain, PastWagon, TestSummary
 from hyperloop_gitops.reconcile.packages import package_catalog, resolve
 from hyperloop_gitops.reconcile.plan import (
     ComposedTrain,
@@ -33,11 +33,13 @@ from hyperloop_gitops.reconcile.schedule import next_slot, slot_passed
 from hyperloop_gitops.train import (
     InputFile,
     Part,
+    SpecContext,
     TrainSpec,
     build_train_spec,
     content_hash,
     dataset_files,
     default_data_dir,
+    spec_context,
     wagon_test_spec,
 )
 
@@ -82,14 +84,32 @@ class _Collector:
         self.waiting.append(Waiting(wagon_id, tuple(parts), dataset, reason, message))
 
 
-@dataclass(frozen=True)
+@dataclass
 class _Context:
-    """What every step reads: the repository, the clock's value, the data directory."""
+    """What every step reads: the repository, the clock's value, the data directory, and
+    the past trains indexed by (dataset, wagon)."""
 
     repository: Repository
     now: datetime
     data: Path
     out: _Collector
+    trains: Sequence[PastTrain]
+    by_wagon: dict[tuple[str, str], list[tuple[PastTrain, PastWagon]]] = field(default_factory=dict)
+    contexts: dict[str, SpecContext] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for train in self.trains:
+            for wagon in train.wagons:
+                self.by_wagon.setdefault((train.dataset, wagon.id), []).append((train, wagon))
+
+    def spec_context(self, dataset: str) -> SpecContext:
+        """The dataset's test input and identity, read once per plan."""
+        found = self.contexts.get(dataset)
+        if found is None:
+            found = self.contexts[dataset] = spec_context(
+                self.repository, dataset, data_dir=self.data
+            )
+        return found
 
 
 def compose_plan(
@@ -104,9 +124,9 @@ def compose_plan(
     now = now.astimezone(UTC)
     data = data_dir if data_dir is not None else default_data_dir(repository)
     out = _Collector()
-    ctx = _Context(repository, now, data, out)
+    ctx = _Context(repository, now, data, out, trains)
     requests = desired_requests(repository)
-    units = _ready_units(ctx, requests, tests, trains)
+    units = _ready_units(ctx, requests, tests)
     by_dataset: dict[str, list[PastTrain]] = {}
     for past_train in trains:
         by_dataset.setdefault(past_train.dataset, []).append(past_train)
@@ -134,13 +154,10 @@ def compose_plan(
 
 
 def _ready_units(
-    ctx: _Context,
-    requests: list[Request],
-    tests: Mapping[str, TestSummary],
-    trains: Sequence[PastTrain],
+    ctx: _Context, requests: list[Request], tests: Mapping[str, TestSummary]
 ) -> dict[tuple[str, str, str], _Unit]:
     """Requests whose test allows composition, grouped by (dataset, tag, wagon)."""
-    repository, data, out = ctx.repository, ctx.data, ctx.out
+    repository, out = ctx.repository, ctx.out
     catalog = package_catalog(repository)
     policy = repository.settings.policy
     specs: dict[tuple[str, str, str], TrainSpec] = {}
@@ -171,8 +188,10 @@ def _ready_units(
         key = (name, tag, wagon_id)
         spec = specs.get(key)
         if spec is None:
-            spec = specs[key] = wagon_test_spec(repository, wagon_id, name, tag, data_dir=data)
-        served = _serving_train(trains, request, spec.content_hash)
+            spec = specs[key] = wagon_test_spec(
+                repository, wagon_id, name, tag, context=ctx.spec_context(name)
+            )
+        served = _serving_train(ctx, request, spec.content_hash)
         if served is not None:
             out.satisfied.append(Satisfied(wagon_id, part, name, served))
             continue
@@ -198,7 +217,7 @@ def _ready_units(
                 "of a 2-core slot: cannot be composed",
             )
             continue
-        short = _short_missing(repository, dataset, request, spec, trains)
+        short = _short_missing(ctx, dataset, request, spec)
         if short is not None:
             out.wait(wagon_id, [part], name, "short-dataset", short)
             continue
@@ -237,41 +256,30 @@ def _test_problem(
     return "test-queued", f"test {test.status}"
 
 
-def _serving_train(trains: Sequence[PastTrain], request: Request, test_hash: str) -> str | None:
+def _serving_train(ctx: _Context, request: Request, test_hash: str) -> str | None:
     """A train on the dataset that ran (or runs) this part with the same test hash."""
-    for train in trains:
-        if train.dataset != request.dataset:
-            continue
-        for wagon in train.wagons:
-            same = wagon.id == request.wagon_id and wagon.content_hash == test_hash
-            if same and wagon.runs(request.part):
-                return train.id
+    for train, wagon in ctx.by_wagon.get((request.dataset, request.wagon_id), ()):
+        if wagon.content_hash == test_hash and wagon.runs(request.part):
+            return train.id
     return None
 
 
 def _short_missing(
-    repository: Repository,
-    dataset: Dataset,
-    request: Request,
-    spec: TrainSpec,
-    trains: Sequence[PastTrain],
+    ctx: _Context, dataset: Dataset, request: Request, spec: TrainSpec
 ) -> str | None:
     """Why the long train must wait for a short dataset, or None when it need not."""
-    tag = spec.package_tag
+    repository, tag = ctx.repository, spec.package_tag
     label = f"{request.wagon_id}:{request.part}" if request.part else request.wagon_id
     wanted = spec.config_hashes.get(label)
     for short in dataset.short_datasets:
         done = False
-        for train in trains:
-            if train.dataset != short or train.state != "done" or train.package_tag != tag:
+        for train, past in ctx.by_wagon.get((short, request.wagon_id), ()):
+            if train.state != "done" or train.package_tag != tag or not past.runs(request.part):
                 continue
-            for past in train.wagons:
-                if past.id != request.wagon_id or not past.runs(request.part):
-                    continue
-                if past.config_hashes.get(label) == wanted or _same_test(
-                    repository, past.content_hash, request, short, tag
-                ):
-                    done = True
+            if past.config_hashes.get(label) == wanted or _same_test(
+                ctx, past.content_hash, request, short, tag
+            ):
+                done = True
         if not done:
             enabled = repository.wagons[request.wagon_id].enablement(short)
             where = "" if enabled else f" (not enabled on {short})"
@@ -282,12 +290,13 @@ def _short_missing(
     return None
 
 
-def _same_test(
-    repository: Repository, past_hash: str, request: Request, short: str, tag: str
-) -> bool:
-    if short not in repository.datasets:
+def _same_test(ctx: _Context, past_hash: str, request: Request, short: str, tag: str) -> bool:
+    if short not in ctx.repository.datasets:
         return False
-    return wagon_test_spec(repository, request.wagon_id, short, tag).content_hash == past_hash
+    spec = wagon_test_spec(
+        ctx.repository, request.wagon_id, short, tag, context=ctx.spec_context(short)
+    )
+    return spec.content_hash == past_hash
 
 
 def _gate(ctx: _Context, dataset: Dataset, group: list[_Unit], past: list[PastTrain]) -> bool:
@@ -372,6 +381,8 @@ def _pack(
             used.update({w.id.split("/", 1)[0] for w in train.wagons})
     trains: list[list[_Unit]] = []
     current: list[_Unit] = []
+    current_cpu = 0.0
+    current_analyses: set[str] = set()
     for unit in group:
         if unit.test.cpu_years > cpu_limit:
             out.wait(
@@ -383,10 +394,10 @@ def _pack(
                 f"limit of {cpu_limit:g} per train: an operator must compose it by hand",
             )
             continue
-        if sum(u.test.cpu_years for u in current) + unit.test.cpu_years > cpu_limit:
+        if current_cpu + unit.test.cpu_years > cpu_limit:
             trains.append(current)
-            current = []
-        in_current = any(u.analysis == unit.analysis for u in current)
+            current, current_cpu, current_analyses = [], 0.0, set()
+        in_current = unit.analysis in current_analyses
         if not in_current and used[unit.analysis] >= weekly_limit:
             out.wait(
                 unit.wagon_id,
@@ -399,7 +410,9 @@ def _pack(
             continue
         if not in_current:
             used[unit.analysis] += 1
+            current_analyses.add(unit.analysis)
         current.append(unit)
+        current_cpu += unit.test.cpu_years
     if current:
         trains.append(current)
     return [t for t in trains if t]
@@ -426,19 +439,22 @@ def _snapshot(
     """The frozen train: full_config, content hashes, input list digest, estimate, id."""
     repository, now, data = ctx.repository, ctx.now, ctx.data
     spec = build_train_spec(
-        repository, {u.wagon_id: u.parts for u in units}, dataset.name, tag, data_dir=data
+        repository,
+        {u.wagon_id: u.parts for u in units},
+        dataset.name,
+        tag,
+        context=ctx.spec_context(dataset.name),
     )
+    hashes: dict[str, dict[str, str]] = {}
+    for label, value in spec.config_hashes.items():
+        hashes.setdefault(label.split(":", 1)[0], {})[label] = value
     wagons = tuple(
         TrainWagon(
             id=u.wagon_id,
             base=None in u.parts,
             subwagons=tuple(p for p in u.parts if p is not None),
             content_hash=u.spec.content_hash,
-            config_hashes={
-                label: h
-                for label, h in spec.config_hashes.items()
-                if label.split(":", 1)[0] == u.wagon_id
-            },
+            config_hashes=hashes[u.wagon_id],
         )
         for u in units
     )
