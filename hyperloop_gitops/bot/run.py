@@ -117,12 +117,23 @@ def process_pull_request(
     web_url: str = "https://github.com",
     tests: TestProvider | None = None,
     plan: PlanProvider | None = None,
+    fetch_token: str | None = None,
 ) -> Outcome:
     """Validate, check permissions, comment and set statuses on pull request ``number``.
 
-    ``root`` is a clone holding both the base and the head commit of the pull request.
+    ``root`` is a clone of the repository; the pull request's base and head commits are
+    fetched into it when missing (with ``fetch_token`` for a private repository).
     """
     pull = forge.pull_request(number)
+    if not (
+        revisions.has_commit(root, pull.base_sha) and revisions.has_commit(root, pull.head_sha)
+    ):
+        revisions.fetch(
+            root,
+            f"+refs/pull/{number}/head:refs/hyperloop/pull/{number}",
+            f"+refs/heads/{pull.base_ref}:refs/hyperloop/base/{pull.base_ref}",
+            token=fetch_token,
+        )
     files = tuple(forge.changed_files(number))
     approvals = forge.approvals(number)
     base_sha = revisions.resolve(root, pull.base_sha)

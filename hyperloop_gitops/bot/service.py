@@ -46,17 +46,14 @@ class Service:
                 event.payload.get("ref"),
             )
 
-    def _fetch_pull(self, number: int, base_ref: str) -> None:
-        revisions.fetch(
-            self.root,
-            f"+refs/pull/{number}/head:refs/hyperloop/pull/{number}",
-            f"+refs/heads/{base_ref}:refs/hyperloop/base/{base_ref}",
-        )
-
-    def _run(self, repo: str, number: int, base_ref: str) -> None:
-        self._fetch_pull(number, base_ref)
+    def _run(self, repo: str, number: int) -> None:
         process_pull_request(
-            self.forge(repo), self.root, number, repo=repo, web_url=self.server_url
+            self.forge(repo),
+            self.root,
+            number,
+            repo=repo,
+            web_url=self.server_url,
+            fetch_token=self.token,
         )
 
     def _pull_request(self, event: Event) -> None:
@@ -64,15 +61,17 @@ class Service:
         if payload.get("action") not in PULL_ACTIONS:
             return
         pull = payload["pull_request"]
-        self._run(event.repository, int(pull["number"]), str(pull["base"]["ref"]))
+        self._run(event.repository, int(pull["number"]))
 
     def _comment(self, event: Event) -> None:
         payload = event.payload
         default = str((payload.get("repository") or {}).get("default_branch") or "main")
-        revisions.fetch(self.root, f"+refs/heads/{default}:refs/hyperloop/base/{default}")
+        revisions.fetch(
+            self.root, f"+refs/heads/{default}:refs/hyperloop/base/{default}", token=self.token
+        )
 
         def rerun(number: int) -> None:
-            self._run(event.repository, number, default)
+            self._run(event.repository, number)
 
         process_comment(
             self.forge(event.repository),

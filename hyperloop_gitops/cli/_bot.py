@@ -114,6 +114,7 @@ def pr(  # noqa: PLR0917  (click passes each option as an argument)
             target_url=target_url,
             with_check_run=check_run,
             web_url=server_url,
+            fetch_token=token,
         )
         click.echo(
             f"pull request #{pr_number}: {outcome.view.author}: comment {outcome.comment_id}"

@@ -320,3 +320,69 @@ def test_cli_pr_without_a_token(monkeypatch: pytest.MonkeyPatch, clone: Clone) -
         1,
         "error: GITHUB_TOKEN is not set: the bot needs a token to comment\n",
     )
+
+
+def test_missing_commits_are_fetched_from_the_pull_ref(
+    fake: FakeGitHub, clone: Clone, tmp_path: Path
+) -> None:
+    base = clone.git("rev-parse", "HEAD")
+    clone.git("checkout", "-q", "-b", "topic")
+    head = clone.commit({DATASET: exclude_more(clone)}, email="olga@example.org")
+    clone.git("checkout", "-q", "main")
+    clone.git("update-ref", "refs/pull/7/head", head)
+    clone.git("branch", "-q", "-D", "topic")
+    work = Clone(tmp_path / "work")
+    subprocess.run(["git", "clone", "-q", "--no-local", str(clone.root), str(work.root)], check=True)
+    with pytest.raises(subprocess.CalledProcessError):
+        work.git("cat-file", "-e", f"{head}^{{commit}}")
+    seed_pull(fake, clone, base, head, "olga-op")
+    forge = GitHubForge("octo/config", fake.token, base_url=fake.base_url, polite=False)
+    outcome = process_pull_request(forge, work.root, 7, repo="octo/config")
+    assert outcome.view.head_sha == head
+    assert work.git("rev-parse", "refs/hyperloop/pull/7") == head
+
+
+def test_webhook_delivery_runs_the_bot(fake: FakeGitHub, clone: Clone, tmp_path: Path) -> None:
+    from hyperloop_gitops.bot.service import Service
+    from hyperloop_gitops.bot.webhook import WebhookConfig, WebhookServer, signature
+
+    base = clone.git("rev-parse", "HEAD")
+    head = clone.commit({DATASET: exclude_more(clone)}, email="olga@example.org")
+    seed_pull(fake, clone, base, head, "olga-op")
+    service = Service(root=clone.root, token=fake.token, api_url=fake.base_url, polite=False)
+    config = WebhookConfig(
+        secret=b"s3cret", repositories=frozenset({"octo/config"}), state_dir=tmp_path / "state"
+    )
+    server = WebhookServer(config, service.handle, host="127.0.0.1", port=0)
+    server.start()
+    try:
+        body = json.dumps(
+            {
+                "action": "synchronize",
+                "number": 7,
+                "pull_request": {"number": 7, "base": {"ref": "main"}},
+                "repository": {"full_name": "octo/config", "default_branch": "main"},
+            }
+        ).encode()
+        import http.client
+
+        conn = http.client.HTTPConnection(*server.address, timeout=5)
+        conn.request(
+            "POST",
+            "/",
+            body=body,
+            headers={
+                "X-GitHub-Event": "pull_request",
+                "X-GitHub-Delivery": "d-1",
+                "X-Hub-Signature-256": signature(b"s3cret", body),
+                "Content-Type": "application/json",
+            },
+        )
+        assert conn.getresponse().status == 202
+        conn.close()
+        server.drain()
+    finally:
+        server.stop()
+    (comment,) = fake.comments_on("octo/config", 7)
+    assert comment["body"].startswith(f"{COMMENT_MARKER}\n\n### ✅ Valid and permitted")
+    assert [s["context"] for s in fake.statuses] == ["hyperloop/validate", "hyperloop/tests"]
