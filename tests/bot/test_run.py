@@ -332,7 +332,9 @@ def test_missing_commits_are_fetched_from_the_pull_ref(
     clone.git("update-ref", "refs/pull/7/head", head)
     clone.git("branch", "-q", "-D", "topic")
     work = Clone(tmp_path / "work")
-    subprocess.run(["git", "clone", "-q", "--no-local", str(clone.root), str(work.root)], check=True)
+    subprocess.run(
+        ["git", "clone", "-q", "--no-local", str(clone.root), str(work.root)], check=True
+    )
     with pytest.raises(subprocess.CalledProcessError):
         work.git("cat-file", "-e", f"{head}^{{commit}}")
     seed_pull(fake, clone, base, head, "olga-op")
