@@ -54,7 +54,10 @@ def verdict(view: PrView) -> Verdict:
     if tests:
         return Verdict("🌟", f"Ready to merge — {_n(len(tests), 'wagon test')} passed{trains}")
     if view.tests is None:
-        return Verdict("✅", "Valid and permitted — wagon tests were not run")
+        if view.affected:
+            count = _n(len(view.affected), "affected wagon test")
+            return Verdict("✅", f"Valid and permitted — {count} not run by this bot")
+        return Verdict("✅", "Valid and permitted — no wagon test affected")
     return Verdict("🌟", f"Ready to merge — no wagon tests affected{trains}")
 
 
@@ -87,8 +90,10 @@ def _render(view: PrView, cap: int | None) -> str:
         parts.append(_permissions(view, cap))
     if view.tests:
         parts.append(_tests_table(view.tests, cap))
-    elif view.tests is not None and not view.diagnostics:
+    elif view.tests is not None and not view.diagnostics and not view.affected:
         parts.append("No wagon test is affected by this change.")
+    if view.affected:
+        parts.append(_affected(view, cap))
     if view.mentions:
         parts.append(_mentions(view))
     parts.append(_plan(view.plan, cap))
@@ -230,6 +235,20 @@ def _test_row(t: WagonTestRow) -> str:
         "<br>".join(notes),
     ]
     return "| " + " | ".join(cells) + " |"
+
+
+def _affected(view: PrView, cap: int | None) -> str:
+    count = _n(len(view.affected), "wagon test")
+    run = "" if view.tests else " (not run by this bot)"
+    lines = [f"<details><summary>Why: {count} this change calls for{run}</summary>", ""]
+    shown, hidden = _cap(view.affected, cap)
+    for a in shown:
+        reasons = "; ".join(_text(r) for r in a.reasons)
+        lines.append(f"- `{_code(a.wagon)}` on {_text(a.dataset)} ({_text(a.package)}): {reasons}")
+    if hidden:
+        lines.append(f"- …and {hidden} more")
+    lines += ["", "</details>"]
+    return "\n".join(lines)
 
 
 def _mentions(view: PrView) -> str:

@@ -119,3 +119,8 @@ def has_commit(root: Path, sha: str) -> bool:
     except GitError:
         return False
     return True
+
+
+def merge_base(root: Path, base: str, head: str) -> str:
+    """Where ``head`` left ``base``: the commit a pull request's changes are measured from."""
+    return _git(root, "merge-base", base, head).decode().strip()

@@ -7,6 +7,7 @@ cannot compute are named in the comment's notes, never silently left out.
 
 from __future__ import annotations
 
+import functools
 import re
 import subprocess
 import tempfile
@@ -14,6 +15,8 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+import git
 
 from hyperloop_gitops.bot import revisions
 from hyperloop_gitops.bot.commands import Decision, decide, overall_reaction, parse_commands
@@ -24,6 +27,9 @@ from hyperloop_gitops.bot.report import check_run, statuses
 from hyperloop_gitops.bot.roles import Roles, is_team
 from hyperloop_gitops.bot.view import PlanEntry, PrView, WagonTestRow
 from hyperloop_gitops.config import LoadResult, load_repository
+from hyperloop_gitops.history import read_history
+from hyperloop_gitops.impact import Impact, compute_impact
+from hyperloop_gitops.semdiff import diff_revisions
 
 GAP_TESTS = (
     "Wagon tests: not run by this build of the bot (the wagon-test runner is not wired in yet);"
@@ -88,8 +94,8 @@ def local_report(
     plan: PlanProvider | None = None,
 ) -> Outcome:
     """The comment for the change from ``base`` to ``head`` in the clone at ``root``."""
-    base_sha = revisions.resolve(root, base)
     head_sha = revisions.resolve(root, head)
+    base_sha = revisions.merge_base(root, revisions.resolve(root, base), head_sha)
     files = tuple(revisions.changed_files(root, base_sha, head_sha))
     with tempfile.TemporaryDirectory(prefix="hyperloop-bot-") as tmp:
         base_result = load_revision(root, base_sha, Path(tmp) / "base")
@@ -102,7 +108,8 @@ def local_report(
             author=author,
             files=files,
         )
-        view = _decide(facts, base_result, head_result, tests, plan)
+        impact = change_impact(root, base_result, head_result, base_sha, head_sha)
+        view = _decide(facts, base_result, head_result, tests=tests, plan=plan, impact=impact)
     return Outcome(view, render_comment(view))
 
 
@@ -136,8 +143,9 @@ def process_pull_request(
         )
     files = tuple(forge.changed_files(number))
     approvals = forge.approvals(number)
-    base_sha = revisions.resolve(root, pull.base_sha)
     head_sha = revisions.resolve(root, pull.head_sha)
+    # As GitHub's own diff: against where the branch left the base, not the base's tip.
+    base_sha = revisions.merge_base(root, revisions.resolve(root, pull.base_sha), head_sha)
     with tempfile.TemporaryDirectory(prefix="hyperloop-bot-") as tmp:
         base_result = load_revision(root, base_sha, Path(tmp) / "base")
         head_result = load_revision(root, head_sha, Path(tmp) / "head")
@@ -151,7 +159,8 @@ def process_pull_request(
             approvals={login: teams_of(forge, login, teams) for login in approvals},
             web_url=web_url,
         )
-        view = _decide(facts, base_result, head_result, tests, plan)
+        impact = change_impact(root, base_result, head_result, base_sha, head_sha)
+        view = _decide(facts, base_result, head_result, tests=tests, plan=plan, impact=impact)
     comment = render_comment(view)
     comment_id = forge.upsert_comment(number, comment)
     for status in statuses(view, target_url):
@@ -166,12 +175,36 @@ def teams_of(forge: Forge, login: str, teams: Iterable[str]) -> tuple[str, ...]:
     return tuple(t for t in teams if is_team(t) and forge.is_team_member(t, login))
 
 
+def change_impact(
+    root: Path, base: LoadResult, head: LoadResult, base_sha: str, head_sha: str
+) -> Impact | None:
+    """What the change affects (None when either side does not load: nothing to compare)."""
+    if not (base.ok and head.ok):
+        return None
+    repo = git.Repo(root)
+    diff = diff_revisions(repo, base_sha, head_sha)
+
+    @functools.cache
+    def enablers() -> dict[tuple[str, str], str | None]:
+        # Only analyses notifying "the enabler" need the history: read it once, on demand.
+        return read_history(repo, head_sha).enablers()
+
+    return compute_impact(
+        base.repository,
+        head.repository,
+        diff.entities,
+        enabler_of=lambda wagon, dataset: enablers().get((wagon, dataset)),
+    )
+
+
 def _decide(
     facts: PullFacts,
     base: LoadResult,
     head: LoadResult,
+    *,
     tests: TestProvider | None,
     plan: PlanProvider | None,
+    impact: Impact | None = None,
 ) -> PrView:
     notes = []
     if tests is None:
@@ -180,7 +213,9 @@ def _decide(
         notes.append(GAP_PLAN)
     rows = tests(base, head, facts.files) if tests is not None and head.ok else None
     entries = plan(head) if plan is not None and head.ok else None
-    return build_view(facts, base=base, head=head, tests=rows, plan=entries, notes=notes)
+    return build_view(
+        facts, base=base, head=head, tests=rows, plan=entries, notes=notes, impact=impact
+    )
 
 
 @dataclass(frozen=True)

@@ -92,18 +92,26 @@ def test_dataset_change_by_an_operator_mentions_the_owners(clone: Clone) -> None
     assert lines[:5] == [
         COMMENT_MARKER,
         "",
-        "### ✅ Valid and permitted — wagon tests were not run",
+        "### ✅ Valid and permitted — 8 affected wagon tests not run by this bot",
         "",
         f"<sub>for {head[:7]} by @olga-op</sub>",
     ]
-    mention = next(line for line in lines if "LHC22o_pass6 changed" in line)
+    mention = next(line for line in lines if "LHC22o_pass6 changed (" in line)
     assert mention == (
-        "@carol @dave @erin @frank @alice @bob @olga-op @hana-admin — dataset LHC22o_pass6"
-        " changed (productions); affects your wagons `pwgcf-flow/cf-multiplicity`,"
-        " `pwgcf-flow/eta-phi-qa`, `pwgdq-dileptons/jpsi-ee`, `pwglf-spectra/lf-multiplicity`,"
-        " `pwglf-spectra/phi-meson`, `pwglf-spectra/pt-spectrum`,"
+        "@alice @bob @erin @frank @hana-admin — dataset LHC22o_pass6 changed"
+        " (productions[LHC22o/apass6].exclude_runs (+526714)); affects your wagons"
+        " `pwgcf-flow/cf-multiplicity`, `pwgcf-flow/eta-phi-qa`, `pwgdq-dileptons/jpsi-ee`,"
+        " `pwglf-spectra/lf-multiplicity`, `pwglf-spectra/phi-meson`, `pwglf-spectra/pt-spectrum`,"
         " `service-common/event-selection`, `service-common/track-selection`."
     )
+    assert (
+        "- `pwglf-spectra/phi-meson` on LHC22o_pass6 (pull request #12010): LHC22o_pass6"
+        " changed: productions[LHC22o/apass6].exclude_runs (+526714)"
+    ) in lines
+    assert [a.wagon for a in view.affected][:2] == [
+        "pwgcf-flow/cf-multiplicity",
+        "pwgcf-flow/eta-phi-qa",
+    ]
 
 
 def test_dataset_change_by_an_analyzer_needs_an_operator(clone: Clone) -> None:
@@ -157,7 +165,9 @@ def test_cli_local_prints_the_comment(clone: Clone) -> None:
         ],
     )
     assert result.exit_code == 0, result.output
-    assert result.output.startswith(f"{COMMENT_MARKER}\n\n### ✅ Valid and permitted")
+    assert result.output.startswith(
+        f"{COMMENT_MARKER}\n\n### ✅ Valid and permitted — 8 affected wagon tests not run"
+    )
     assert result.output.endswith(
         "Commands: `/hyperloop retest`, `/hyperloop plan`, `/hyperloop help`\n"
     )
@@ -197,7 +207,7 @@ def test_pull_request_first_comment_then_update_in_place(fake: FakeGitHub, clone
         {
             "state": "success",
             "target_url": "https://ci.example/run/1",
-            "description": "Wagon tests were not run by this bot",
+            "description": "8 affected wagon tests not run by this bot",
             "context": "hyperloop/tests",
         },
     ]
@@ -237,7 +247,7 @@ def test_team_roles_are_asked_of_the_forge(fake: FakeGitHub, clone: Clone) -> No
     (run,) = fake.check_runs.values()
     assert (run["conclusion"], run["output"]["title"]) == (
         "success",
-        "✅ Valid and permitted — wagon tests were not run",
+        "✅ Valid and permitted — 8 affected wagon tests not run by this bot",
     )
 
 
