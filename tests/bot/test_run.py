@@ -398,3 +398,20 @@ def test_webhook_delivery_runs_the_bot(fake: FakeGitHub, clone: Clone, tmp_path:
     (comment,) = fake.comments_on("octo/config", 7)
     assert comment["body"].startswith(f"{COMMENT_MARKER}\n\n### ✅ Valid and permitted")
     assert [s["context"] for s in fake.statuses] == ["hyperloop/validate", "hyperloop/tests"]
+
+
+def test_runlist_change_by_a_dpg_expert(clone: Clone) -> None:
+    runlist = "config/runlists/LHC23d1_all.yaml"
+    text = (clone.root / runlist).read_text(encoding="utf-8")
+    runs_line = next(line for line in text.splitlines() if line.startswith("runs:"))
+    base = clone.git("rev-parse", "HEAD")
+    head = clone.commit(
+        {runlist: text.replace(runs_line, runs_line.replace("]", ", 999999]"))},
+        email="dan@example.org",
+    )
+    outcome = local_report(clone.root, base=base, head=head, repo="octo/config")
+    assert outcome.view.permission_problems == ()
+    (mention,) = outcome.view.mentions
+    assert mention.reason == "runlist LHC23d1_all changed (runs (+999999)), used by LHC23d1_mc"
+    assert "dan-dpg" not in mention.logins
+    assert set(mention.wagons) == {a.wagon for a in outcome.view.affected}
