@@ -101,7 +101,7 @@ def _render(view: PrView, cap: int | None) -> str:
     if details:
         parts.append(details)
     if view.notes:
-        parts.append("\n".join(f"> {_text(n)}" for n in view.notes))
+        parts.append("\n>\n".join(f"> {_text(n)}" for n in view.notes))
     if cap is not None:
         parts.append(
             "_This comment was shortened to fit GitHub's 65,536-character limit;"
@@ -241,10 +241,16 @@ def _affected(view: PrView, cap: int | None) -> str:
     count = _n(len(view.affected), "wagon test")
     run = "" if view.tests else " (not run by this bot)"
     lines = [f"<details><summary>Why: {count} this change calls for{run}</summary>", ""]
-    shown, hidden = _cap(view.affected, cap)
-    for a in shown:
-        reasons = "; ".join(_text(r) for r in a.reasons)
-        lines.append(f"- `{_code(a.wagon)}` on {_text(a.dataset)} ({_text(a.package)}): {reasons}")
+    # Tests that share their reasons are listed under them once: a dataset change re-tests
+    # every wagon on it for the same reason.
+    groups: dict[tuple[str, ...], list[str]] = {}
+    for a in view.affected:
+        what = f"`{_code(a.wagon)}` on {_text(a.dataset)} ({_text(a.package)})"
+        groups.setdefault(a.reasons, []).append(what)
+    shown, hidden = _cap(list(groups.items()), cap)
+    for reasons, tests in shown:
+        lines.append(f"- {'; '.join(_text(r) for r in reasons) or 'requested'}:")
+        lines += [f"  - {t}" for t in tests]
     if hidden:
         lines.append(f"- …and {hidden} more")
     lines += ["", "</details>"]
