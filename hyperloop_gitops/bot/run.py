@@ -11,17 +11,17 @@ import functools
 import re
 import subprocess
 import tempfile
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import git
 
 from hyperloop_gitops.bot import revisions
 from hyperloop_gitops.bot.commands import Decision, decide, overall_reaction, parse_commands
 from hyperloop_gitops.bot.comment import render_comment
-from hyperloop_gitops.bot.forge import ChangedFile, Forge
+from hyperloop_gitops.bot.forge import Forge
 from hyperloop_gitops.bot.pipeline import PullFacts, build_view, members_of, roles_of
 from hyperloop_gitops.bot.report import check_run, statuses
 from hyperloop_gitops.bot.roles import Roles, is_team
@@ -47,7 +47,21 @@ class Outcome:
     comment_id: int | None = None
 
 
-TestProvider = Callable[[LoadResult, LoadResult, tuple[ChangedFile, ...]], list[WagonTestRow]]
+Progress = Callable[[Sequence[WagonTestRow]], None]
+
+
+class WagonTests(Protocol):
+    """Runs (or looks up) the wagon tests an impact calls for.
+
+    Calls ``progress`` with every row each time one changes state (⌛ -> ⏳ -> 🌟/❗/💣), so
+    the comment can follow; returns the final rows.
+    """
+
+    def __call__(
+        self, base: LoadResult, head: LoadResult, impact: Impact, progress: Progress
+    ) -> list[WagonTestRow]: ...
+
+
 PlanProvider = Callable[[LoadResult], list[PlanEntry]]
 
 
@@ -90,7 +104,7 @@ def local_report(
     head: str,
     author: str | None = None,
     repo: str | None = None,
-    tests: TestProvider | None = None,
+    tests: WagonTests | None = None,
     plan: PlanProvider | None = None,
 ) -> Outcome:
     """The comment for the change from ``base`` to ``head`` in the clone at ``root``."""
@@ -122,7 +136,7 @@ def process_pull_request(
     target_url: str | None = None,
     with_check_run: bool = False,
     web_url: str = "https://github.com",
-    tests: TestProvider | None = None,
+    tests: WagonTests | None = None,
     plan: PlanProvider | None = None,
     fetch_token: str | None = None,
 ) -> Outcome:
@@ -160,7 +174,21 @@ def process_pull_request(
             web_url=web_url,
         )
         impact = change_impact(root, base_result, head_result, base_sha, head_sha)
-        view = _decide(facts, base_result, head_result, tests=tests, plan=plan, impact=impact)
+
+        def show(partial: PrView) -> None:
+            # While tests run, the comment and the tests status follow them.
+            forge.upsert_comment(number, render_comment(partial))
+            forge.set_status(head_sha, statuses(partial, target_url)[1])
+
+        view = _decide(
+            facts,
+            base_result,
+            head_result,
+            tests=tests,
+            plan=plan,
+            impact=impact,
+            on_view=show,
+        )
     comment = render_comment(view)
     comment_id = forge.upsert_comment(number, comment)
     for status in statuses(view, target_url):
@@ -202,20 +230,31 @@ def _decide(
     base: LoadResult,
     head: LoadResult,
     *,
-    tests: TestProvider | None,
+    tests: WagonTests | None,
     plan: PlanProvider | None,
     impact: Impact | None = None,
+    on_view: Callable[[PrView], None] | None = None,
 ) -> PrView:
     notes = []
     if tests is None:
         notes.append(GAP_TESTS)
     if plan is None:
         notes.append(GAP_PLAN)
-    rows = tests(base, head, facts.files) if tests is not None and head.ok else None
     entries = plan(head) if plan is not None and head.ok else None
-    return build_view(
-        facts, base=base, head=head, tests=rows, plan=entries, notes=notes, impact=impact
-    )
+
+    def view_with(rows: Sequence[WagonTestRow] | None) -> PrView:
+        return build_view(
+            facts, base=base, head=head, tests=rows, plan=entries, notes=notes, impact=impact
+        )
+
+    if tests is None or impact is None or not head.ok:
+        return view_with(None)
+
+    def progress(rows: Sequence[WagonTestRow]) -> None:
+        if on_view is not None:
+            on_view(view_with(rows))
+
+    return view_with(tests(base, head, impact, progress))
 
 
 @dataclass(frozen=True)

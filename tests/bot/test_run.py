@@ -3,9 +3,11 @@ the fake GitHub for the forge side, and the `hyperloop bot` commands."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import shutil
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -413,3 +415,46 @@ def test_runlist_change_by_a_dpg_expert(clone: Clone) -> None:
     assert mention.reason == "runlist LHC23d1_all changed (runs (+999999)), used by LHC23d1_mc"
     assert "dan-dpg" not in mention.logins
     assert set(mention.wagons) == {a.wagon for a in outcome.view.affected}
+
+
+def test_comment_follows_the_tests_as_they_run(fake: FakeGitHub, clone: Clone) -> None:
+    from collections.abc import Sequence
+
+    from hyperloop_gitops.bot.view import WagonTestRow
+    from hyperloop_gitops.config import LoadResult
+    from hyperloop_gitops.impact import Impact
+
+    def tests(
+        base: LoadResult,
+        head: LoadResult,
+        impact: Impact,
+        progress: Callable[[Sequence[WagonTestRow]], None],
+    ) -> list[WagonTestRow]:
+        rows = [WagonTestRow(t.wagon, t.dataset, "queued") for t in impact.tests[:2]]
+        progress(rows)
+        rows[0] = dataclasses.replace(rows[0], state="running")
+        progress(rows)
+        return [dataclasses.replace(r, state="done", cpu_s=12.0) for r in rows]
+
+    base = clone.git("rev-parse", "HEAD")
+    head = clone.commit({DATASET: exclude_more(clone)}, email="olga@example.org")
+    seed_pull(fake, clone, base, head, "olga-op")
+    forge = GitHubForge("octo/config", fake.token, base_url=fake.base_url, polite=False)
+    outcome = process_pull_request(forge, clone.root, 7, repo="octo/config", tests=tests)
+    writes = [
+        (r.method, r.body.get("description") or r.body["body"].splitlines()[2])
+        for r in fake.requests
+        if r.method in ("POST", "PATCH")
+    ]
+    assert writes == [
+        ("POST", "### ⏳ Testing — 0 of 2 wagon tests done"),
+        ("POST", "0 of 2 wagon tests done"),
+        ("PATCH", "### ⏳ Testing — 0 of 2 wagon tests done"),
+        ("POST", "0 of 2 wagon tests done"),
+        ("PATCH", "### 🌟 Ready to merge — 2 wagon tests passed"),
+        ("POST", "Configuration valid, permissions fine"),
+        ("POST", "2 wagon tests passed"),
+    ]
+    assert [s["state"] for s in fake.statuses] == ["pending", "pending", "success", "success"]
+    assert len(fake.comments_on("octo/config", 7)) == 1
+    assert "| ⏳ |" not in outcome.comment
