@@ -50,6 +50,8 @@ def verdict(view: PrView) -> Verdict:
     if warned:
         passed = len(tests) - warned
         what = f"{_n(passed, 'wagon test')} passed, {warned} with a warning"
+        if not passed:
+            what = f"{_n(warned, 'wagon test')} passed with a warning"
         return Verdict("❗", f"Ready with warnings — {what}{trains}")
     if tests:
         return Verdict("🌟", f"Ready to merge — {_n(len(tests), 'wagon test')} passed{trains}")
@@ -199,13 +201,17 @@ def _test_row(t: WagonTestRow) -> str:
     base = t.base
     pss = "–"
     if t.pss_max_gb is not None:
-        pss = f"{t.pss_max_gb:.2f}"
+        unit, scale = ("GB", 1.0) if t.pss_max_gb >= 0.1 else ("MB", 1000.0)
+        digits = 2 if unit == "GB" else 1
+        pss = f"{t.pss_max_gb * scale:.{digits}f}"
         if t.pss_avg_gb is not None:
-            pss += f" / {t.pss_avg_gb:.2f}"
-        pss += " GB" + _delta(t.pss_max_gb, base.pss_max_gb if base else None, "{:+.2f}")
+            pss += f" / {t.pss_avg_gb * scale:.{digits}f}"
+        base_pss = base.pss_max_gb * scale if base and base.pss_max_gb is not None else None
+        pss += f" {unit}" + _delta(t.pss_max_gb * scale, base_pss, f"{{:+.{digits}f}}")
     cpu = "–"
     if t.cpu_s is not None:
-        cpu = _duration(t.cpu_s) + _delta(t.cpu_s, base.cpu_s if base else None, "{:+.0f} s")
+        fmt = "{:+.0f} s" if t.cpu_s >= 10 else "{:+.1f} s"
+        cpu = _duration(t.cpu_s) + _delta(t.cpu_s, base.cpu_s if base else None, fmt)
     wall = _duration(t.wall_s) if t.wall_s is not None else "–"
     rate = f"{t.throughput_mb_s:.1f} MB/s" if t.throughput_mb_s is not None else "–"
     output = _size_mb(t.output_mb) if t.output_mb is not None else "–"
@@ -385,6 +391,8 @@ def _delta(value: float, base: float | None, fmt: str) -> str:
 
 
 def _duration(seconds: float) -> str:
+    if seconds < 10:
+        return f"{seconds:.1f} s"
     s = round(seconds)
     if s < 60:
         return f"{s} s"

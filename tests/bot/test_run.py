@@ -458,3 +458,67 @@ def test_comment_follows_the_tests_as_they_run(fake: FakeGitHub, clone: Clone) -
     assert [s["state"] for s in fake.statuses] == ["pending", "pending", "success", "success"]
     assert len(fake.comments_on("octo/config", 7)) == 1
     assert "| ⏳ |" not in outcome.comment
+
+
+def fake_plan(results: Path) -> Callable[..., object]:
+    """Plans whose one real process writes AnalysisResults.root: the runner, monitor and store
+    are the testing package's own; only the analysis is a stand-in (no AO2D data needed)."""
+    import hashlib
+    import sys
+
+    from hyperloop_gitops.testing.runner import Step
+    from hyperloop_gitops.testing.wagon_test import TestPlan
+
+    def plan(repository: object, wagon: str, dataset: str) -> TestPlan:
+        model = repository.wagons[wagon]  # type: ignore[attr-defined]
+        identity = json.dumps([wagon, dataset, model.model_dump(mode="json")], sort_keys=True)
+        script = "open('AnalysisResults.root', 'wb').write(b'x' * 4096); sum(range(10**6))"
+        return TestPlan(
+            wagon=wagon,
+            subwagon=None,
+            dataset=dataset,
+            package_tag="daily-20261127-0000-1",
+            content_hash=hashlib.sha256(identity.encode()).hexdigest()[:32],
+            steps=(Step((sys.executable, "-c", script), "stand-in"),),
+            train=(wagon,),
+        )
+
+    return plan
+
+
+def test_local_report_with_real_test_runs(clone: Clone, tmp_path: Path) -> None:
+    from hyperloop_gitops.bot.wagontests import RunWagonTests
+    from hyperloop_gitops.testing.store import ResultStore
+
+    store = ResultStore(tmp_path / "results")
+    provider = RunWagonTests(store=store, plan_test=fake_plan(tmp_path), interval_s=0.05)  # type: ignore[arg-type]
+    base = clone.git("rev-parse", "HEAD")
+    first = clone.commit(
+        {WAGON: clone.edit(WAGON, "etaMax: 0.8", "etaMax: 0.7")}, email="alice@example.org"
+    )
+    outcome = local_report(clone.root, base=base, head=first, repo="octo/config", tests=provider)
+    rows = outcome.view.tests
+    assert rows is not None
+    assert [(r.wagon, r.dataset, r.reused) for r in rows] == [
+        ("pwglf-spectra/pt-spectrum", "LHC22o_pass6", False),
+        ("pwglf-spectra/pt-spectrum", "LHC22o_pass6_short", False),
+    ]
+    second = clone.commit(
+        {WAGON: clone.edit(WAGON, "etaMax: 0.7", "etaMax: 0.6")}, email="alice@example.org"
+    )
+    outcome = local_report(clone.root, base=first, head=second, repo="octo/config", tests=provider)
+    rows = outcome.view.tests
+    assert rows is not None
+    # Measured by the real runner: states and numbers exist, deltas come from the first run.
+    assert [(r.state in ("done", "warning"), r.reused, r.base is not None) for r in rows] == [
+        (True, False, True),
+        (True, False, True),
+    ]
+    assert all(r.cpu_s is not None and r.pss_max_gb is not None for r in rows)
+    table = [line for line in outcome.comment.splitlines() if line.startswith("| ")]
+    assert len(table) == 3  # the header and one row per test
+    assert all(" MB (" in line for line in table[1:])  # PSS with its delta
+    again = local_report(clone.root, base=first, head=second, repo="octo/config", tests=provider)
+    assert [r.reused for r in again.view.tests or ()] == [True, True]
+    assert "#### Wagon tests: 2 of 2 done (2 reused from earlier identical tests)" in again.comment
+    assert len(store.all()) == 4
