@@ -32,7 +32,7 @@ from hyperloop_gitops.impact import Impact, compute_impact
 from hyperloop_gitops.semdiff import diff_revisions
 
 GAP_TESTS = (
-    "Wagon tests: not run by this build of the bot (the wagon-test runner is not wired in yet);"
+    "Wagon tests: not run (the bot ran without tests, or this build has no wagon-test planner);"
     " run `hyperloop test WAGON --dataset DATASET` locally."
 )
 GAP_PLAN = "Plan of trains: not computed by this build of the bot (the reconciler is not wired in)."
@@ -270,14 +270,15 @@ def process_comment(
     root: Path,
     payload: Mapping[str, Any],
     *,
-    rerun: Callable[[int], object] | None = None,
+    rerun: Callable[[int, frozenset[str] | bool], object] | None = None,
     config_rev: str | None = None,
 ) -> CommentOutcome:
     """Act on the ``/hyperloop`` commands of an ``issue_comment`` delivery.
 
     Roles and members come from the default branch (``config_rev``, else the working tree
-    at ``root``), never from the pull request. ``rerun(number)`` re-runs the bot on the pull
-    request for ``plan`` and ``retest``.
+    at ``root``), never from the pull request. ``rerun(number, force)`` re-runs the bot on the
+    pull request for ``plan`` and ``retest``; ``force`` names the wagons whose tests must run
+    again (``True``: all of them), from ``retest``.
     """
     comment = payload.get("comment") or {}
     issue = payload.get("issue") or {}
@@ -332,6 +333,8 @@ def process_comment(
     for text in replies:
         forge.reply(number, text)
     if wants_rerun and is_pull and rerun is not None:
-        rerun(number)
+        targets = [d.action.target for d in decisions if d.action and d.action.kind == "retest"]
+        force: frozenset[str] | bool = None in targets or frozenset(t for t in targets if t)
+        rerun(number, force)
         return CommentOutcome(decisions, rerun=True)
     return CommentOutcome(decisions)

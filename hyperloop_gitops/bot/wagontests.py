@@ -8,8 +8,11 @@ The base branch's result of the same wagon on the same dataset, when stored, giv
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 
 from hyperloop_gitops.bot.results import row_from_result
 from hyperloop_gitops.bot.run import Progress
@@ -87,3 +90,38 @@ class RunWagonTests:
         except HyperloopError:
             return None
         return self.store.get(plan.content_hash)
+
+
+def planner(data_dir: Path) -> PlanTest | None:
+    """The testing package's planner, reading test input from ``data_dir``.
+
+    ``None`` when this build has no planner (``hyperloop_gitops.testing.plan``), in which case
+    the bot lists the affected tests and says it did not run them.
+    """
+    try:
+        module = importlib.import_module("hyperloop_gitops.testing.plan")
+    except ImportError:
+        return None
+    plan_wagon_test: Any = module.plan_wagon_test
+
+    def plan(repository: Repository, wagon: str, dataset: str) -> TestPlan:
+        result: TestPlan = plan_wagon_test(repository, wagon, dataset=dataset, data_dir=data_dir)
+        return result
+
+    return plan
+
+
+def clone_tests(
+    root: Path,
+    *,
+    results: Path | None = None,
+    data_dir: Path | None = None,
+    force: Collection[str] | bool = frozenset(),
+) -> RunWagonTests | None:
+    """Tests for a clone at ``root``: results in ``.hyperloop/tests``, data in ``.hyperloop/data``
+    (the revisions the bot reads are exports, so these paths come from the clone)."""
+    plan = planner(data_dir or root / ".hyperloop" / "data")
+    if plan is None:
+        return None
+    store = ResultStore(results or root / ".hyperloop" / "tests")
+    return RunWagonTests(store=store, plan_test=plan, force=force)

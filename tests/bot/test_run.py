@@ -286,10 +286,30 @@ def test_plan_command_reruns_the_bot(fake: FakeGitHub, clone: Clone) -> None:
     forge = GitHubForge("octo/config", fake.token, base_url=fake.base_url, polite=False)
     event = comment_event("/hyperloop plan", "bob")
     event["comment"] = {**event["comment"], "id": cid}  # type: ignore[dict-item]
-    reruns: list[int] = []
-    result = process_comment(forge, clone.root, event, rerun=reruns.append)
-    assert (result.rerun, reruns) == (True, [7])
+    reruns: list[tuple[int, object]] = []
+    result = process_comment(forge, clone.root, event, rerun=lambda n, f: reruns.append((n, f)))
+    assert (result.rerun, reruns) == (True, [(7, frozenset())])
     assert fake.reactions[0]["content"] == "+1"
+
+
+def test_retest_forces_the_named_wagon(fake: FakeGitHub, clone: Clone) -> None:
+    base = clone.git("rev-parse", "HEAD")
+    head = clone.commit(
+        {WAGON: clone.edit(WAGON, "etaMax: 0.8", "etaMax: 0.7")}, email="bob@example.org"
+    )
+    seed_pull(fake, clone, base, head, "bob")
+    body = "/hyperloop retest pwglf-spectra/pt-spectrum"
+    cid = fake.add_comment("octo/config", 7, body, login="alice")
+    forge = GitHubForge("octo/config", fake.token, base_url=fake.base_url, polite=False)
+    event = comment_event(body, "alice")
+    event["comment"] = {**event["comment"], "id": cid}  # type: ignore[dict-item]
+    reruns: list[tuple[int, object]] = []
+    process_comment(forge, clone.root, event, rerun=lambda n, f: reruns.append((n, f)))
+    assert reruns == [(7, frozenset({"pwglf-spectra/pt-spectrum"}))]
+    everything = comment_event("/hyperloop retest", "bob")
+    everything["comment"] = {**everything["comment"], "id": cid}  # type: ignore[dict-item]
+    process_comment(forge, clone.root, everything, rerun=lambda n, f: reruns.append((n, f)))
+    assert reruns[1] == (7, True)
 
 
 def test_comments_by_bots_are_ignored(fake: FakeGitHub, clone: Clone) -> None:
