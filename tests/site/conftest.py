@@ -17,9 +17,9 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-import sitefixture  # noqa: E402
+import sitefixture
 
-from hyperloop_gitops.site import BuildReport, build_site  # noqa: E402
+from hyperloop_gitops.site import BuildReport, build_site
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -87,8 +87,10 @@ def page(browser: Any) -> Iterator[Any]:
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     tab = context.new_page()
     tab.errors = []
-    tab.on("console", lambda m: tab.errors.append(f"console {m.type}: {m.text}")
-           if m.type == "error" else None)
+    tab.on(
+        "console",
+        lambda m: tab.errors.append(f"console {m.type}: {m.text}") if m.type == "error" else None,
+    )
     tab.on("pageerror", lambda e: tab.errors.append(f"pageerror: {e}"))
     try:
         yield tab

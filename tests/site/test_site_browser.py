@@ -78,7 +78,7 @@ def test_every_page_loads_without_errors_and_every_link_resolves(
                 local = built_site.output / target[len(site_url) :]
                 if local.is_file() and fragment not in _ids(local):
                     broken.append(f"{url} -> {link} (no element #{fragment})")
-            if target.endswith(".html") or target.endswith("/"):
+            if target.endswith((".html", "/")):
                 if target.split("?")[0] not in seen:
                     queue.append(target.split("?")[0])
             elif target not in checked:
@@ -147,7 +147,9 @@ def test_performance_graphs_draw_from_a_local_file(
     )
     assert page.evaluate("document.getElementById('perf-canvas').toDataURL()") != blank
     assert page.locator("#perf-legend .legend-item").all_inner_texts() == [
-        "pt-spectrum", "internal-dpl-aod-reader", "event-selection"
+        "pt-spectrum",
+        "internal-dpl-aod-reader",
+        "event-selection",
     ]
     page.select_option("#perf-metric", "cpuUsedPercentage")
     assert status.inner_text().startswith("Drew cpuUsedPercentage for 3 of 3 devices")
