@@ -214,3 +214,16 @@ def test_screenshots_of_the_main_pages_and_narrow_screens(browser: Any, site_url
         context.close()
         assert overflow == [], f"pages wider than a {width}px screen"
     assert (SCREENSHOTS / "dashboard.png").stat().st_size > 10_000
+
+
+def test_comparison_of_two_wagon_revisions(page: Any, site_url: str) -> None:
+    pytest.importorskip("hyperloop_gitops.history", reason="git history is not on this branch")
+    page.goto(urljoin(site_url, "wagons/pwglf-spectra/pt-spectrum.html"))
+    diff = page.locator("#revision-diff")
+    assert diff.locator("p").inner_text() == "1 fields differ."
+    assert diff.locator("tbody tr").all_inner_texts() == [
+        "configuration.pt-spectrum.etaMax\t0.8\t0.7"
+    ]
+    page.select_option("#rev-b", "0")
+    assert diff.locator("p").inner_text() == "The two revisions are identical."
+    assert page.errors == []

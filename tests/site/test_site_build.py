@@ -257,3 +257,16 @@ def test_cli_reports_a_bad_output_folder_as_a_user_error(site_repo: Path, tmp_pa
     assert result.stderr == (
         f"error: {target} is not empty and holds no site (no index.html): choose another folder\n"
     )
+
+
+def test_history_with_field_level_diffs(built_site: BuildReport) -> None:
+    pytest.importorskip("hyperloop_gitops.history", reason="git history is not on this branch")
+    text = _visible(_text(built_site, "wagons/pwglf-spectra/pt-spectrum.html"))
+    assert (
+        "updated 2026-11-24 09:30 UTC by Bob Brown (@bob)" in text
+        and "pt-spectrum: narrower eta change field before after updated "
+        "configuration.pt-spectrum.etaMax 0.8 0.7 created 2026-11-20 10:00 UTC by Alice Adams "
+        "(@alice)" in text
+    )
+    dataset = _visible(_text(built_site, "datasets/LHC22o_pass6.html"))
+    assert "by Olga Operator" in dataset and "updated size_tb 48.2 52.0" in dataset
