@@ -5,8 +5,13 @@ Each module registers its commands on ``main``; importing them here wires the CL
 
 from __future__ import annotations
 
-from hyperloop_gitops.cli import _site  # noqa: F401  (registers its commands)
-from hyperloop_gitops.cli import _validate  # noqa: F401  (registers its commands)
+from hyperloop_gitops.cli import (
+    _bot,  # noqa: F401  (registers its commands)
+    _history,  # noqa: F401  (registers its commands)
+    _site,  # noqa: F401  (registers its commands)
+    _validate,  # noqa: F401  (registers its commands)
+    _wagon_config,  # noqa: F401  (registers its commands)
+)
 from hyperloop_gitops.cli._app import main
 
 __all__ = ["main"]

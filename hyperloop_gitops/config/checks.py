@@ -168,7 +168,8 @@ def _check_datasets(repo: Repository, report: Report) -> None:
                             file,
                             (*at, "final_merge_lists", list_name, i),
                             f"merge list '{member}' does not exist"
-                            f"{suggest(member, list(production.merge_lists))}",
+                            f"{suggest(member, list(production.merge_lists))} (merge lists: "
+                            f"{', '.join(production.merge_lists) or 'none'})",
                             code="unknown-merge-list",
                         )
         for index, short in enumerate(dataset.short_datasets):
@@ -380,7 +381,10 @@ def _check_enabled(repo: Repository, report: Report, file: str, wagon: Any, tags
 
 
 def _check_cycles(repo: Repository, report: Report) -> None:
-    graph = {w: [d for d in repo.dependencies_of(w) if d in repo.wagons] for w in repo.wagons}
+    # A self-dependency is reported on its own; as a cycle it would be said twice.
+    graph = {
+        w: [d for d in repo.dependencies_of(w) if d in repo.wagons and d != w] for w in repo.wagons
+    }
     state: dict[str, int] = {}  # 1: on the stack, 2: done
     reported: set[frozenset[str]] = set()
 

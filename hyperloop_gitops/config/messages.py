@@ -16,6 +16,7 @@ from pydantic_core import ErrorDetails
 
 from hyperloop_gitops.config.yamlload import suggest
 from hyperloop_gitops.model.values import describe
+from hyperloop_gitops.model.wagon import DEVICE_PATTERN, OPTION_PATTERN
 
 Finding = tuple[tuple[str | int, ...], str, bool]
 
@@ -25,6 +26,8 @@ _PATTERN_WORDS = {
     "^[A-Z][A-Z0-9]*-\\d+$": "a JIRA key such as 'PWGLF-1234'",
     "^([01]\\d|2[0-3]):[0-5]\\d$": "a time 'HH:MM'",
     "^[a-z0-9][a-z0-9-]{0,127}$": "a workflow name of lower-case letters, digits and '-'",
+    OPTION_PATTERN: "an option name (a letter or '_', then letters, digits, '_', '.', ':' or '-')",
+    DEVICE_PATTERN: "a device name (letters, digits, '_', '.', ':' or '-')",
 }
 
 _TYPE_WORDS = {

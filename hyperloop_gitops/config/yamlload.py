@@ -9,6 +9,7 @@ finding (docs/architecture.md, decision 1).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -41,13 +42,7 @@ class _Loader(_BaseLoader):  # type: ignore[valid-type, misc]
             key = self.construct_object(key_node, deep=deep)
             mark = key_node.start_mark
             if not isinstance(key, str):
-                self.findings.append(
-                    (
-                        mark.line + 1,
-                        mark.column + 1,
-                        f"expected a text key, found {key!r}; quote it if it is a name",
-                    )
-                )
+                self.findings.append((mark.line + 1, mark.column + 1, _key_message(key, key_node)))
                 key = str(key)
             if key in mapping:
                 self.findings.append(
@@ -61,6 +56,34 @@ class _Loader(_BaseLoader):  # type: ignore[valid-type, misc]
             first_seen[key] = mark.line + 1
             mapping[key] = self.construct_object(value_node, deep=deep)
         return mapping
+
+
+def _refuse(loader: _Loader, node: yaml.Node) -> None:
+    raise yaml.constructor.ConstructorError(
+        None, None, f"could not determine a constructor for the tag {node.tag!r}", node.start_mark
+    )
+
+
+# Plain YAML only: sets, binary blobs and ordered pairs have no place in configuration, and
+# would reach the model as Python objects no message can name.
+for _tag in ("set", "binary", "omap", "pairs"):
+    _Loader.add_constructor(f"tag:yaml.org,2002:{_tag}", _refuse)
+
+
+def _key_message(key: object, node: yaml.Node) -> str:
+    written = node.value if isinstance(node, yaml.ScalarNode) else ""
+    if isinstance(key, bool):
+        found = f"the boolean {str(key).lower()}"
+        if written.lower() not in ("true", "false"):
+            found += f" (YAML reads '{written}' as a boolean)"
+    elif isinstance(key, int | float):
+        found = f"the number {key}"
+    elif isinstance(node, yaml.ScalarNode):
+        found = f"{type(key).__name__} {written!r}"
+    else:
+        found = "a list or mapping"
+    quoted = f"; quote it if it is a name: '{written}'" if written else ""
+    return f"expected a text key, found {found}{quoted}"
 
 
 @dataclass(frozen=True)
@@ -77,6 +100,14 @@ def _error(file: str, line: int, column: int, message: str, code: str) -> Diagno
 
 
 def _decode(file: str, raw: bytes) -> tuple[str | None, Diagnostic | None]:
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return None, _error(
+            file,
+            1,
+            1,
+            "the file is UTF-16 text (it starts with a UTF-16 byte-order mark); save it as UTF-8",
+            "encoding",
+        )
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -122,7 +153,7 @@ def _mark_of(exc: yaml.MarkedYAMLError) -> tuple[int, int]:
     return mark.line + 1, mark.column + 1
 
 
-def _yaml_error_message(exc: yaml.MarkedYAMLError) -> str:
+def _yaml_error_message(exc: yaml.MarkedYAMLError, text: str) -> str:
     problem = exc.problem or "invalid YAML"
     if isinstance(exc, yaml.constructor.ConstructorError) and "constructor for the tag" in problem:
         tag = problem.split("tag", 1)[1].strip().strip("'").replace("tag:yaml.org,2002:", "!!")
@@ -130,9 +161,57 @@ def _yaml_error_message(exc: yaml.MarkedYAMLError) -> str:
             f"unsupported YAML tag {tag}: only plain YAML (mappings, lists, text, numbers, "
             "booleans, dates) is allowed"
         )
-    if exc.context:
-        return f"invalid YAML: {problem} ({exc.context})"
-    return f"invalid YAML: {problem}"
+    if problem == "but found another document":
+        return "invalid YAML: a second document ('---'); a configuration file holds one document"
+    mark = exc.problem_mark
+    if problem == "found undefined alias" and mark is not None:
+        line = text.split("\n")[mark.line] if mark.line < len(text.split("\n")) else ""
+        name = re.match(r"\*([^\s,\[\]{}]+)", line[mark.column :])
+        if name:
+            return (
+                f"invalid YAML: alias '*{name.group(1)}' is not defined; an alias repeats a "
+                f"value marked '&{name.group(1)}' earlier in the same file"
+            )
+    if mark is not None and _char_at(text, mark.line, mark.column) == "\t":
+        return "invalid YAML: a tab character; YAML indents with spaces only"
+    if problem.startswith("mapping values are not allowed"):
+        return (
+            "invalid YAML: a ':' where no new key can start; check the indentation, or quote a "
+            "value that contains ': '"
+        )
+    context = exc.context or ""
+    start = exc.context_mark
+    if context and start is not None and mark is not None and start.line != mark.line:
+        context += f" that starts at line {start.line + 1}, column {start.column + 1}"
+    return f"invalid YAML: {problem} ({context})" if context else f"invalid YAML: {problem}"
+
+
+def _char_at(text: str, line: int, column: int) -> str:
+    lines = text.split("\n")
+    if 0 <= line < len(lines) and 0 <= column < len(lines[line]):
+        return lines[line][column]
+    return ""
+
+
+_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ud800-\udfff\ufffe\uffff]")
+
+
+def _reader_error(file: str, text: str) -> Diagnostic:
+    """libyaml refuses control characters; say where the first one is."""
+    found = _FORBIDDEN.search(text)
+    if found is None:
+        return _error(file, 1, 1, "invalid YAML: the file holds characters YAML forbids", "yaml")
+    before = text[: found.start()]
+    line = before.count("\n") + 1
+    column = found.start() - (before.rfind("\n") + 1) + 1
+    return _error(
+        file,
+        line,
+        column,
+        f"invalid YAML: the control character U+{ord(found.group()):04X} is not allowed; "
+        'remove it (write it as an escape such as "\\t" inside double quotes if needed)',
+        "yaml",
+    )
 
 
 def parse(file: str, raw: bytes, *, max_bytes: int = MAX_FILE_BYTES) -> Parsed:
@@ -184,7 +263,10 @@ def parse(file: str, raw: bytes, *, max_bytes: int = MAX_FILE_BYTES) -> Parsed:
             data = loader.get_single_data()
     except yaml.MarkedYAMLError as exc:
         line, column = _mark_of(exc)
-        return Parsed(None, text, (_error(file, line, column, _yaml_error_message(exc), "yaml"),))
+        message = _yaml_error_message(exc, text)
+        return Parsed(None, text, (_error(file, line, column, message, "yaml"),))
+    except yaml.reader.ReaderError:
+        return Parsed(None, text, (_reader_error(file, text),))
     except yaml.YAMLError as exc:
         return Parsed(None, text, (_error(file, 1, 1, f"invalid YAML: {exc}", "yaml"),))
     except RecursionError:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from hyperloop_gitops.model.common import PERIOD_PATTERN, Login, Model, Name, RunNumber, WagonRef
 from hyperloop_gitops.model.runlist import CollisionSystem
@@ -75,18 +75,22 @@ class Files(Model):
     files_per_run: int = Field(1, gt=0, description="AO2D files per run.")
     test_files: int = Field(2, gt=0, description="How many input files a wagon test reads.")
 
-    @model_validator(mode="after")
-    def _path_fits_storage(self) -> Files:
-        parts = re.split(r"[/\\]", self.path)
+    @field_validator("path")
+    @classmethod
+    def _path_fits_storage(cls, path: str, info: ValidationInfo) -> str:
+        # A field validator (not a model one) so the error points at the path itself;
+        # 'storage' is declared first, so it is already in info.data when valid.
+        storage = info.data.get("storage", "local")
+        parts = re.split(r"[/\\]", path)
         if ".." in parts:
-            raise ValueError(f"path must not contain '..', found {self.path!r}")
-        if self.storage == "local" and (self.path.startswith(("/", "\\")) or ":" in self.path):
+            raise ValueError(f"expected a path without '..', found {path!r}")
+        if storage == "local" and (path.startswith(("/", "\\")) or ":" in path or not path):
             raise ValueError(
-                f"a local path must be relative to the data directory, found {self.path!r}"
+                f"expected a local path relative to the data directory, found {path!r}"
             )
-        if self.storage == "grid" and not self.path.startswith("/alice/"):
-            raise ValueError(f"a grid path must start with /alice/, found {self.path!r}")
-        return self
+        if storage == "grid" and not path.startswith("/alice/"):
+            raise ValueError(f"expected a grid path starting with /alice/, found {path!r}")
+        return path
 
 
 class Approval(Model):
@@ -95,6 +99,13 @@ class Approval(Model):
     wagon: WagonRef = Field(description="The wagon, 'analysis/wagon'.")
     reason: str = Field(description="Why it is approved.")
     by: Login = Field(description="The operator who approved it.")
+
+    @field_validator("wagon")
+    @classmethod
+    def _names_analysis(cls, wagon: str) -> str:
+        if "/" not in wagon:
+            raise ValueError(f"expected a wagon as 'analysis/wagon', found {wagon!r}")
+        return wagon
 
 
 class Dataset(Model):
@@ -118,13 +129,3 @@ class Dataset(Model):
     approvals: list[Approval] = Field(
         default_factory=list, description="Wagons with warnings an operator allowed."
     )
-
-    @field_validator("approvals")
-    @classmethod
-    def _approvals_name_wagons(cls, value: list[Approval]) -> list[Approval]:
-        for approval in value:
-            if "/" not in approval.wagon:
-                raise ValueError(
-                    f"an approval names a wagon as 'analysis/wagon', found {approval.wagon!r}"
-                )
-        return value

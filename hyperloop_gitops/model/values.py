@@ -18,6 +18,7 @@ any other mapping                         group
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Mapping
 from typing import Any, Literal
 
@@ -64,6 +65,8 @@ def describe(value: object) -> str:
         return "a list"
     if isinstance(value, Mapping):
         return "a mapping"
+    if isinstance(value, datetime.date):
+        return f"the date {value.isoformat()} (quote it to make it text)"
     return type(value).__name__
 
 
@@ -106,6 +109,9 @@ def check_value(value: Any, path: tuple[str | int, ...] = ()) -> list[Problem]:
     return problems
 
 
+_KIND_WORDS = {bool: "booleans", str: "text"}
+
+
 def _check_array(value: list[Any], path: tuple[str | int, ...]) -> list[Problem]:
     problems: list[Problem] = []
     for index, item in enumerate(value):
@@ -114,10 +120,10 @@ def _check_array(value: list[Any], path: tuple[str | int, ...]) -> list[Problem]
                 ((*path, index), f"expected a number, boolean or string, found {describe(item)}")
             )
     if not problems and value:
-        kinds = {"number" if _is_number(v) else type(v).__name__ for v in value}
+        kinds = {_KIND_WORDS.get(type(v), "numbers") for v in value}
         if len(kinds) > 1:
             problems.append(
-                (path, f"expected array items of one type, found {', '.join(sorted(kinds))}")
+                (path, f"expected items of one type, found a mix of {', '.join(sorted(kinds))}")
             )
     return problems
 
@@ -155,7 +161,8 @@ def _check_fixed(value: Mapping[str, Any], path: tuple[str | int, ...]) -> list[
 
 def _check_edges(edges: object, path: tuple[str | int, ...]) -> list[Problem]:
     if not isinstance(edges, list) or len(edges) < 2:
-        return [(path, f"expected a list of at least 2 bin edges, found {describe(edges)}")]
+        found = f"{len(edges)}" if isinstance(edges, list) else describe(edges)
+        return [(path, f"expected a list of at least 2 bin edges, found {found}")]
     for index, edge in enumerate(edges):
         if not _is_number(edge):
             return [((*path, index), f"expected a number, found {describe(edge)}")]
@@ -193,7 +200,8 @@ def _check_labelled(value: Mapping[str, Any], path: tuple[str | int, ...]) -> li
             problems.append(
                 (
                     (*path, key),
-                    f"expected {expected} labels (one per {key[7:-1]}), found {len(labels)}",
+                    f"expected {expected} labels (one per "
+                    f"{'row' if key == 'labels_rows' else 'column'}), found {len(labels)}",
                 )
             )
     if not is_matrix and "labels_rows" in value:

@@ -41,4 +41,4 @@ def test_bad_input(project: ProjectFactory, case: Path) -> None:
 
 
 def test_the_corpus_is_large_enough() -> None:
-    assert len(CASES) >= 40
+    assert len(CASES) >= 45
