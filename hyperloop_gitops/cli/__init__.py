@@ -11,6 +11,7 @@ from hyperloop_gitops.cli import (
     _completion,  # noqa: F401  (registers its commands)
     _data,  # noqa: F401  (registers its commands)
     _history,  # noqa: F401  (registers its commands)
+    _reconcile,  # noqa: F401  (registers its commands)
     _site,  # noqa: F401  (registers its commands)
     _state,  # noqa: F401  (registers its commands)
     _test,  # noqa: F401  (registers its commands)
