@@ -10,6 +10,7 @@ from hyperloop_gitops.cli import (
     _codeowners,  # noqa: F401  (registers its commands)
     _completion,  # noqa: F401  (registers its commands)
     _data,  # noqa: F401  (registers its commands)
+    _demo,  # noqa: F401  (registers its commands)
     _history,  # noqa: F401  (registers its commands)
     _reconcile,  # noqa: F401  (registers its commands)
     _site,  # noqa: F401  (registers its commands)

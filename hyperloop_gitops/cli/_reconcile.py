@@ -7,10 +7,14 @@ import json
 import os
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from hyperloop_gitops.cli._app import Obj, main
+
+if TYPE_CHECKING:
+    from hyperloop_gitops.reconcile.apply import Reconciler
 
 EXIT_NO_CHANGES = 0
 EXIT_ERROR = 1
@@ -24,7 +28,9 @@ _state_dir = click.option(
 )
 
 
-def _open(obj: Obj, state_dir: Path | None, backend: str | None = None, quiet: bool = False):  # type: ignore[no-untyped-def]
+def _open(
+    obj: Obj, state_dir: Path | None, backend: str | None = None, quiet: bool = False
+) -> Reconciler:
     from hyperloop_gitops.config import load_valid_repository
     from hyperloop_gitops.reconcile.apply import Reconciler
     from hyperloop_gitops.reconcile.layout import Layout
