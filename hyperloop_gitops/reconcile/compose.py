@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from hyperloop_gitops.config import Repository
+from hyperloop_gitops.errors import NotFoundError, WorkflowError
 from hyperloop_gitops.model import Dataset
 from hyperloop_gitops.reconcile.desired import Request, desired_requests
 from hyperloop_gitops.reconcile.inputs import PastTrain, PastWagon, TestSummary
@@ -188,9 +189,14 @@ def _ready_units(
         key = (name, tag, wagon_id)
         spec = specs.get(key)
         if spec is None:
-            spec = specs[key] = wagon_test_spec(
-                repository, wagon_id, name, tag, context=ctx.spec_context(name)
-            )
+            try:
+                spec = specs[key] = wagon_test_spec(
+                    repository, wagon_id, name, tag, context=ctx.spec_context(name)
+                )
+            except (NotFoundError, WorkflowError) as error:
+                # one broken wagon (a dependency that did not load) must not stop the others
+                out.wait(wagon_id, [part], name, "invalid", str(error))
+                continue
         served = _serving_train(ctx, request, spec.content_hash)
         if served is not None:
             out.satisfied.append(Satisfied(wagon_id, part, name, served))
