@@ -1,0 +1,63 @@
+"""Dynamic columns shared by tasks: computed once per frame from the stored track parameters.
+
+O2 stores tracks as (alpha, snp, tgl, q/pT); pT, eta and phi are derived from them. Each
+helper reads its inputs through the task's view (so the task must declare them) and caches
+the result in the frame, so a train computes each once, whichever task asks first.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from hyperloop_gitops.runtime import layout
+from hyperloop_gitops.runtime.task import Array, FrameView
+
+COLLISION_SELECTED = "collision.selected"
+TRACK_SELECTED = "track.selected"
+
+
+def track_pt(view: FrameView) -> Array:
+    """Transverse momentum (GeV/c): 1 / |q/pT|."""
+    signed = view.column(layout.TRACK, "fSigned1Pt")
+    return view.cached("track.pt", lambda: 1.0 / np.abs(signed.astype(np.float64)))
+
+
+def track_sign(view: FrameView) -> Array:
+    """Charge sign (+1 / -1) as int8."""
+    signed = view.column(layout.TRACK, "fSigned1Pt")
+    return view.cached("track.sign", lambda: np.where(signed > 0, 1, -1).astype(np.int8))
+
+
+def track_eta(view: FrameView) -> Array:
+    """Pseudorapidity: asinh(tan(lambda))."""
+    tgl = view.column(layout.TRACK, "fTgl")
+    return view.cached("track.eta", lambda: np.arcsinh(tgl.astype(np.float64)))
+
+
+def track_phi(view: FrameView) -> Array:
+    """Azimuth in [0, 2 pi): asin(snp) + alpha."""
+    snp = view.column(layout.TRACK, "fSnp")
+    alpha = view.column(layout.TRACK, "fAlpha")
+    return view.cached(
+        "track.phi",
+        lambda: np.mod(np.arcsin(snp.astype(np.float64)) + alpha.astype(np.float64), 2 * np.pi),
+    )
+
+
+def tracks_in_selected_collisions(view: FrameView) -> Array:
+    """Per track: it belongs to a collision that passed the event selection (orphans do not)."""
+    selected = view.product(COLLISION_SELECTED)
+    index = view.column(layout.TRACK, "fIndexCollisions")
+    out = np.zeros(index.size, dtype=bool)
+    assigned = index >= 0
+    out[assigned] = selected[index[assigned]]
+    return out
+
+
+def good_tracks(view: FrameView) -> Array:
+    """Per track: selected by the track selection and in a selected collision."""
+    tracks, events = view.provider(TRACK_SELECTED), view.provider(COLLISION_SELECTED)
+    return view.cached(
+        f"track.good/{tracks}/{events}",
+        lambda: np.asarray(view.product(TRACK_SELECTED) & tracks_in_selected_collisions(view)),
+    )

@@ -1,0 +1,1 @@
+"""The built-in analysis tasks of the embedded runtime (registered in ``registry``)."""

@@ -1,0 +1,403 @@
+"""Every read of the site's data sources, behind one function: :func:`collect`.
+
+Sources: the configuration (``load_valid_repository``), the git history of every entity (one
+pass over the log, :mod:`hyperloop_gitops.history`), the stored wagon test results
+(``result.json`` beside ``performanceMetrics.json`` in one folder per content hash), the state
+store's train documents and event log, and notifications. A source that is absent leaves its
+pages with an honest empty state, recorded in :class:`SourceStatus`; nothing is invented.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+import json
+import math
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+from hyperloop_gitops.site.views import (
+    EntityHistory,
+    FieldChangeView,
+    HistoryEntry,
+    JobView,
+    Metric,
+    NotificationView,
+    Revision,
+    SiteData,
+    SourceStatus,
+    TestView,
+    TrainView,
+    TrainWagonView,
+)
+
+DEFAULT_STATE_DIR = Path(".hyperloop") / "state"
+DEFAULT_TESTS_DIR = Path(".hyperloop") / "tests"
+
+_STATUS_ALIASES = {
+    "⌛": "queued",
+    "queued": "queued",
+    "pending": "queued",
+    "⏳": "running",
+    "running": "running",
+    "🌟": "done",
+    "done": "done",
+    "ok": "done",
+    "passed": "done",
+    "success": "done",
+    "❗": "warning",
+    "warning": "warning",
+    "warn": "warning",
+    "💣": "failed",
+    "failed": "failed",
+    "error": "failed",
+    "crashed": "failed",
+}
+
+
+def collect(repo_root: Path, state_dir: Path | None) -> SiteData:
+    """Read every source once and return the site's data."""
+    from hyperloop_gitops.config import load_valid_repository
+
+    repository = load_valid_repository(repo_root)
+    state = state_dir if state_dir is not None else repo_root / DEFAULT_STATE_DIR
+    histories, history_missing = _histories(repo_root)
+    tests, tests_missing = _tests([repo_root / DEFAULT_TESTS_DIR, state / "tests"])
+    trains, events, state_missing = _state(state)
+    notifications, notes_missing = _notifications(repo_root)
+    users = _users(repository, histories)
+    times = [e.time for h in histories.values() for e in h.entries]
+    times += [t.time for t in tests if t.time is not None]
+    for train in trains:
+        times += [x for x in (train.created, train.submitted, train.finished) if x is not None]
+    return SiteData(
+        repository=repository,
+        histories=histories,
+        tests=tuple(tests),
+        trains=tuple(trains),
+        notifications=tuple(notifications),
+        users=users,
+        now=max(times) if times else None,
+        missing=SourceStatus(
+            history=history_missing,
+            tests=tests_missing,
+            state=state_missing,
+            notifications=notes_missing,
+        ),
+        state_events=tuple(events),
+    )
+
+
+# -- history ---------------------------------------------------------------------------------
+def _histories(repo_root: Path) -> tuple[dict[tuple[str, str], EntityHistory], str | None]:
+    try:
+        history = importlib.import_module("hyperloop_gitops.history")
+        gitlog = importlib.import_module("hyperloop_gitops.gitlog")
+    except ImportError:
+        return {}, "the history module is not part of this installation"
+    if not (repo_root / ".git").exists():
+        return {}, f"{repo_root} is not a git repository"
+    try:
+        repo = gitlog.open_repo(repo_root)
+        if not repo.head.is_valid():
+            return {}, "the repository has no commits yet"
+        builder = history.HistoryBuilder(history.logins_at(repo))
+        revisions: dict[tuple[str, str], list[Revision]] = {}
+        for step in history.replay(repo):
+            builder.add(step)
+            for change in step.changes:
+                ref = change.diff.ref
+                if change.diff.op == "removed":
+                    continue
+                revisions.setdefault((ref.kind, ref.name), []).append(
+                    Revision(
+                        sha=step.commit.sha,
+                        time=step.commit.time,
+                        author=step.commit.author_name,
+                        data=_jsonable(change.new),
+                    )
+                )
+        built = builder.build()
+    except Exception as error:  # a broken repository must not stop the build
+        from hyperloop_gitops.errors import HyperloopError
+
+        if isinstance(error, HyperloopError):
+            return {}, str(error)
+        raise
+    result: dict[tuple[str, str], EntityHistory] = {}
+    for ref, changes in built.entries.items():
+        key = (ref.kind, ref.name)
+        entries = tuple(
+            HistoryEntry(
+                sha=c.commit.sha,
+                time=c.commit.time,
+                author=c.author.name,
+                login=c.author.login,
+                subject=c.commit.subject,
+                op=c.diff.op,
+                fields=tuple(
+                    FieldChangeView(f.op, f.path, _short(f.old), _short(f.new))
+                    for f in c.diff.fields
+                ),
+            )
+            for c in changes
+        )
+        result[key] = EntityHistory(entries=entries, revisions=tuple(revisions.get(key, ())))
+    return result, None
+
+
+def _short(value: Any) -> str:
+    if value is None:
+        return ""
+    text = value if isinstance(value, str) else json.dumps(_jsonable(value), sort_keys=True)
+    return text if len(text) <= 300 else text[:297] + "..."
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    return value
+
+
+# -- test results ----------------------------------------------------------------------------
+def _tests(folders: list[Path]) -> tuple[list[TestView], str | None]:
+    found: dict[str, TestView] = {}
+    for folder in folders:
+        if not folder.is_dir():
+            continue
+        for result_path in sorted(folder.glob("*/result.json")):
+            key = result_path.parent.name
+            if key in found:
+                continue
+            view = _test_view(key, result_path)
+            if view is not None:
+                found[key] = view
+    tests = sorted(found.values(), key=lambda t: (t.time or _EPOCH, t.wagon, t.dataset, t.key))
+    if not tests:
+        where = " or ".join(str(f) for f in folders)
+        return [], f"no wagon test results in {where}"
+    return tests, None
+
+
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+
+
+def _test_view(key: str, path: Path) -> TestView | None:
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(doc, dict):
+        return None
+    wagon = doc.get("wagon") or doc.get("wagon_id")
+    dataset = doc.get("dataset")
+    if not isinstance(wagon, str) or not isinstance(dataset, str):
+        return None
+    status = _STATUS_ALIASES.get(str(doc.get("status", "")).strip().lower(), "failed")
+    time = _time(doc.get("finished") or doc.get("time") or doc.get("started"))
+    numbers = dict(_numbers(doc.get("metrics") or {}))
+    metrics = tuple(Metric(name, _format_number(name, value)) for name, value in numbers.items())
+    warnings = tuple(_warning_text(w) for w in doc.get("warnings") or [])
+    if doc.get("reason") and status == "failed":
+        warnings += (str(doc["reason"]),)
+    perf = _perf_metrics(path.parent / "performanceMetrics.json")
+    return TestView(
+        key=key,
+        wagon=wagon,
+        dataset=dataset,
+        subwagon=doc.get("subwagon") if isinstance(doc.get("subwagon"), str) else None,
+        status=status,
+        time=time,
+        package_tag=doc.get("package_tag") if isinstance(doc.get("package_tag"), str) else None,
+        metrics=metrics,
+        numbers=numbers,
+        warnings=warnings,
+        perf_metrics=perf,
+    )
+
+
+def _numbers(tree: Any, prefix: str = "") -> Iterator[tuple[str, float]]:
+    if isinstance(tree, Mapping):
+        for name in sorted(tree):
+            yield from _numbers(tree[name], f"{prefix}{name}.")
+    elif isinstance(tree, int | float) and not isinstance(tree, bool) and math.isfinite(tree):
+        yield prefix.rstrip("."), float(tree)
+
+
+def _format_number(name: str, value: float) -> str:
+    if value == int(value) and abs(value) < 1e15:
+        return f"{int(value):,}"
+    return f"{value:,.3g}" if abs(value) < 1000 else f"{value:,.0f}"
+
+
+def _warning_text(warning: Any) -> str:
+    if isinstance(warning, Mapping):
+        rule = warning.get("rule")
+        message = warning.get("message") or warning.get("text") or ""
+        return f"{rule}: {message}" if rule else str(message)
+    return str(warning)
+
+
+def _perf_metrics(path: Path) -> dict[str, dict[str, list[tuple[int, float]]]] | None:
+    if not path.is_file():
+        return None
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(doc, dict):
+        return None
+    result: dict[str, dict[str, list[tuple[int, float]]]] = {}
+    for device, metrics in sorted(doc.items()):
+        if not isinstance(metrics, dict):
+            continue
+        for metric, samples in sorted(metrics.items()):
+            if not isinstance(samples, list):
+                continue
+            series = []
+            for sample in samples:
+                if not isinstance(sample, dict):
+                    continue
+                try:
+                    stamp = int(float(sample["timestamp"]))
+                    value = float(sample["value"])
+                except (KeyError, TypeError, ValueError):
+                    continue
+                if math.isfinite(value):
+                    series.append((stamp, value))
+            if series:
+                result.setdefault(device, {})[metric] = sorted(series)
+    return result or None
+
+
+def _time(raw: Any) -> dt.datetime | None:
+    if isinstance(raw, dt.datetime):
+        return raw if raw.tzinfo else raw.replace(tzinfo=dt.UTC)
+    if not isinstance(raw, str) or not raw:
+        return None
+    try:
+        parsed = dt.datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
+
+
+# -- state -----------------------------------------------------------------------------------
+def _state(state_dir: Path) -> tuple[list[TrainView], list[dict[str, Any]], str | None]:
+    documents = _train_documents(state_dir)
+    trains = [t for doc in documents if (t := _train_view(doc)) is not None]
+    events = _events(state_dir / "events.jsonl")
+    if not trains and not events:
+        return [], [], f"no train runs yet (no state in {state_dir})"
+    return sorted(trains, key=lambda t: t.id), events, None
+
+
+def _train_documents(state_dir: Path) -> list[dict[str, Any]]:
+    trains_dir = state_dir / "trains"
+    if not trains_dir.is_dir():
+        return []
+    documents = []
+    for path in sorted(trains_dir.glob("T-*.json")):
+        try:
+            doc = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        if isinstance(doc, dict):
+            documents.append(doc)
+    return documents
+
+
+def _events(path: Path) -> list[dict[str, Any]]:
+    if not path.is_file():
+        return []
+    events = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        try:
+            event = json.loads(line)
+        except ValueError:
+            continue  # a line cut short by a crash
+        if isinstance(event, dict):
+            events.append(event)
+    return events
+
+
+def _train_view(doc: dict[str, Any]) -> TrainView | None:
+    created = _time(doc.get("created"))
+    if not isinstance(doc.get("id"), str) or created is None:
+        return None
+    jobs = tuple(
+        JobView(
+            index=int(j.get("index", i)),
+            state=str(j.get("state", "pending")),
+            run=j.get("run") if isinstance(j.get("run"), int) else None,
+            attempts=int(j.get("attempts") or 0),
+            exit_code=j.get("exit_code") if isinstance(j.get("exit_code"), int) else None,
+            started=_time(j.get("started")),
+            finished=_time(j.get("finished")),
+            input_files=len(j.get("input_files") or ()),
+        )
+        for i, j in enumerate(doc.get("jobs") or [])
+        if isinstance(j, dict)
+    )
+    counts = dict.fromkeys(("pending", "running", "done", "failed", "killed"), 0)
+    for job in jobs:
+        counts[job.state] = counts.get(job.state, 0) + 1
+    counts["total"] = len(jobs)
+    wagons = tuple(
+        TrainWagonView(
+            id=str(w.get("id")),
+            subwagons=tuple(w.get("subwagons") or ()),
+            base=bool(w.get("base", True)),
+            content_hash=str(w.get("content_hash", "")),
+        )
+        for w in doc.get("wagons") or []
+        if isinstance(w, dict)
+    )
+    return TrainView(
+        id=doc["id"],
+        dataset=str(doc.get("dataset", "")),
+        package_tag=str(doc.get("package_tag", "")),
+        target=str(doc.get("target", "")),
+        backend=str(doc.get("backend", "")),
+        state=str(doc.get("state", "composed")),
+        created=created,
+        submitted=_time(doc.get("submitted")),
+        finished=_time(doc.get("finished")),
+        wagons=wagons,
+        jobs=jobs,
+        job_counts=counts,
+        merges=tuple(m for m in doc.get("merges") or [] if isinstance(m, dict)),
+        actions=tuple(a for a in doc.get("actions") or [] if isinstance(a, dict)),
+        output_dir=doc.get("output_dir") if isinstance(doc.get("output_dir"), str) else None,
+        composition_digest=str(doc.get("composition_digest", "")),
+        details=dict(doc["details"]) if isinstance(doc.get("details"), dict) else {},
+    )
+
+
+# -- notifications ---------------------------------------------------------------------------
+def _notifications(repo_root: Path) -> tuple[list[NotificationView], str | None]:
+    try:
+        importlib.import_module("hyperloop_gitops.notifications")
+    except ImportError:
+        return [], "notifications are not part of this installation yet"
+    return [], "notifications are not wired into the site yet"
+
+
+# -- people ----------------------------------------------------------------------------------
+def _users(repository: Any, histories: dict[tuple[str, str], EntityHistory]) -> tuple[str, ...]:
+    logins: set[str] = {p.login for p in repository.settings.people}
+    roles = repository.settings.roles
+    for group in (roles.admins, roles.operators, roles.dpg_experts):
+        logins.update(p for p in group if not p.startswith("@"))
+    for analysis in repository.analyses.values():
+        logins.update(analysis.members)
+    for history in histories.values():
+        logins.update(e.login for e in history.entries if e.login)
+    return tuple(sorted(logins, key=str.lower))

@@ -1,0 +1,356 @@
+"""TrainSpec: what a train (or a wagon test) runs, frozen, with its content hash.
+
+A train is built from (Repository, requested wagons with their parts, dataset, resolved package
+tag). Its dependency closure comes first, each shared helper once; every wagon instance (the
+base or a subwagon) carries its resolved configuration. The content hash covers everything that
+can change a test result (DESIGN decision 3): the workflows and resolved configurations of the
+closure and subwagons, the dataset's test input (paths, sizes, sha256), the dataset's size and
+CPU limit (the whole-dataset estimate and the CPU rule use them), the package tag and the policy.
+Descriptions, enabled lists, approvals and other presentational fields are not in it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from hyperloop_gitops.config import Repository
+from hyperloop_gitops.errors import NotFoundError, WorkflowError
+from hyperloop_gitops.model.common import short_tag
+from hyperloop_gitops.train.canonical import content_hash
+from hyperloop_gitops.train.inputs import InputFile, default_data_dir, file_identity, sample_files
+
+Part = str | None
+"""A part of a wagon: ``None`` for the base, or a subwagon's name."""
+
+
+@dataclass(frozen=True)
+class WagonInstance:
+    """One wagon (its base or one subwagon) as it runs in a train."""
+
+    wagon_id: str
+    subwagon: str | None
+    workflow: str
+    configuration: Mapping[str, Mapping[str, Any]]
+    derived_data: Mapping[str, Any] | None
+    dependencies: tuple[str, ...]
+    """Direct dependencies, as ``analysis/wagon`` ids."""
+    requested: bool
+    """Asked for; ``False`` when it is only in the train because another wagon needs it."""
+
+    @property
+    def suffix(self) -> str:
+        """The output suffix: the subwagon's name, or ``""`` for the base."""
+        return self.subwagon or ""
+
+    @property
+    def label(self) -> str:
+        """``analysis/wagon`` or ``analysis/wagon:subwagon``."""
+        return f"{self.wagon_id}:{self.subwagon}" if self.subwagon else self.wagon_id
+
+    def identity(self) -> dict[str, Any]:
+        """What of this instance can change a result (the hashed part)."""
+        return {
+            "id": self.wagon_id,
+            "suffix": self.suffix,
+            "workflow": self.workflow,
+            "configuration": self.configuration,
+            "derived_data": self.derived_data,
+            "dependencies": list(self.dependencies),
+        }
+
+    def full_config_entry(self) -> dict[str, Any]:
+        """This instance as ``full_config.json`` lists it (typed JSON values)."""
+        return self.identity()
+
+
+@dataclass(frozen=True)
+class TestInput:
+    """The files a test of this train reads, and what identifies their content."""
+
+    files: tuple[InputFile, ...]
+    data_dir: Path
+    identity: tuple[Mapping[str, Any], ...]
+
+    @property
+    def locations(self) -> list[str]:
+        """Absolute local paths (or grid paths), one per file: ``input_data.txt``'s lines."""
+        return [f.location(self.data_dir) for f in self.files]
+
+    @property
+    def digest(self) -> str:
+        """One hash of the whole test input."""
+        return content_hash(list(self.identity))
+
+
+@dataclass(frozen=True)
+class SpecContext:
+    """What every train on one dataset shares: its test input, identity and the policy.
+
+    Computing it reads (and hashes) the test files, so a caller that builds many specs on one
+    dataset (the reconciler) builds it once and passes it on.
+    """
+
+    dataset: str
+    test_input: TestInput
+    dataset_identity: Mapping[str, Any]
+    policy: Mapping[str, Any]
+
+    @cached_property
+    def digest(self) -> str:
+        """One hash of the dataset's identity, its test input and the policy."""
+        return content_hash(
+            {
+                "dataset": self.dataset_identity,
+                "input": list(self.test_input.identity),
+                "policy": self.policy,
+            }
+        )
+
+
+def spec_context(
+    repository: Repository, dataset: str, *, data_dir: Path | None = None
+) -> SpecContext:
+    """The :class:`SpecContext` of a dataset (reads the test files' sizes and digests)."""
+    data = data_dir if data_dir is not None else default_data_dir(repository)
+    files = tuple(sample_files(repository, dataset))
+    test_input = TestInput(files, data, tuple(file_identity(f, data) for f in files))
+    return SpecContext(
+        dataset=dataset,
+        test_input=test_input,
+        dataset_identity=_dataset_identity(repository, dataset),
+        policy=repository.settings.policy.model_dump(mode="json"),
+    )
+
+
+@dataclass(frozen=True)
+class TrainSpec:
+    """A frozen train: dataset, package tag, wagon instances in run order, hashes."""
+
+    dataset: str
+    package_tag: str
+    instances: tuple[WagonInstance, ...]
+    context: SpecContext
+    content_hash: str
+    closures: Mapping[str, tuple[str, ...]]
+    """Per wagon of the train: its dependencies, topologically (dependencies first)."""
+
+    @property
+    def test_input(self) -> TestInput:
+        return self.context.test_input
+
+    @property
+    def dataset_identity(self) -> Mapping[str, Any]:
+        return self.context.dataset_identity
+
+    @property
+    def policy(self) -> Mapping[str, Any]:
+        return self.context.policy
+
+    @cached_property
+    def config_hashes(self) -> Mapping[str, str]:
+        """Per instance label: the hash of that instance with its dependencies and the tag only
+        (no dataset, input or policy): equal on a dataset and on its short dataset."""
+        bases = {i.wagon_id: i for i in self.instances if i.subwagon is None}
+        return {
+            i.label: content_hash(
+                {
+                    "wagon": i.identity(),
+                    "dependencies": [bases[d].identity() for d in self.closures[i.wagon_id]],
+                    "package_tag": self.package_tag,
+                }
+            )
+            for i in self.instances
+        }
+
+    @cached_property
+    def instance_hashes(self) -> Mapping[str, str]:
+        """Per instance label: the hash of that instance with its dependencies on this dataset."""
+        return {
+            label: content_hash({"config": config, "context": self.context.digest})
+            for label, config in self.config_hashes.items()
+        }
+
+    @property
+    def requested(self) -> tuple[WagonInstance, ...]:
+        """The instances asked for (not those only pulled in as dependencies)."""
+        return tuple(i for i in self.instances if i.requested)
+
+    @property
+    def wagon_ids(self) -> list[str]:
+        """The distinct wagons of the train, in run order."""
+        return list(dict.fromkeys(i.wagon_id for i in self.instances))
+
+    @property
+    def workflows(self) -> list[str]:
+        """The distinct workflows, in run order (one process of the O2 pipe each)."""
+        return list(dict.fromkeys(i.workflow for i in self.instances))
+
+    @property
+    def uses_o2(self) -> bool:
+        """Any instance runs an O2 executable rather than an embedded task."""
+        return any(i.workflow.startswith("o2-") for i in self.instances)
+
+    def full_config(self) -> dict[str, Any]:
+        """``full_config.json``: the whole train, as the runtime and Hyperloop's own list it."""
+        return {
+            "package_tag": self.package_tag,
+            "dataset": self.dataset,
+            "content_hash": self.content_hash,
+            "wagons": [i.full_config_entry() for i in self.instances],
+            "derived_data": [
+                {"wagon": i.label, "suffix": i.suffix, **i.derived_data}
+                for i in self.instances
+                if i.derived_data is not None
+            ],
+        }
+
+
+def build_train_spec(
+    repository: Repository,
+    wagons: Mapping[str, Sequence[Part]] | Iterable[tuple[str, Sequence[Part]]],
+    dataset: str,
+    package_tag: str,
+    *,
+    data_dir: Path | None = None,
+    context: SpecContext | None = None,
+) -> TrainSpec:
+    """The train of ``wagons`` (wagon id -> parts: ``None`` for the base, subwagon names).
+
+    ``context`` (from :func:`spec_context`) saves re-reading the dataset's test files when
+    many specs are built on one dataset. Raises ``NotFoundError`` for an unknown wagon,
+    subwagon or dataset, ``WorkflowError`` for a dependency that is not in the repository.
+    """
+    requested = _requested_parts(repository, wagons)
+    repository.dataset(dataset)
+    if context is None:
+        context = spec_context(repository, dataset, data_dir=data_dir)
+    elif context.dataset != dataset:
+        raise WorkflowError(f"a spec context of {context.dataset} used for {dataset}")
+    tag = short_tag(package_tag)
+    order = _closure_order(repository, sorted(requested))
+    closures = {w: tuple(repository.dependency_closure(w)[:-1]) for w in order}
+    needed_as_base = {d for w in requested for d in closures[w]}
+    instances: list[WagonInstance] = []
+    for wagon_id in order:
+        parts = requested.get(wagon_id, set())
+        wagon = repository.wagons[wagon_id]
+        for part in [None, *(s.name for s in wagon.subwagons)]:
+            asked = part in parts
+            if asked or (part is None and wagon_id in needed_as_base):
+                instances.append(_instance(repository, wagon_id, part, requested=asked))
+    train_hash = content_hash(
+        {
+            "package_tag": tag,
+            "wagons": [i.identity() for i in instances],
+            "requested": [i.label for i in instances if i.requested],
+            "context": context.digest,
+        }
+    )
+    return TrainSpec(
+        dataset=dataset,
+        package_tag=tag,
+        instances=tuple(instances),
+        context=context,
+        content_hash=train_hash,
+        closures=closures,
+    )
+
+
+def wagon_test_parts(repository: Repository, wagon_id: str, dataset: str) -> tuple[Part, ...]:
+    """What a wagon test runs: the parts enabled on the dataset, else the base and every subwagon.
+
+    One wagon test covers the wagon with its subwagons, as in Hyperloop; the reconciler looks
+    test results up by the hash of exactly this spec.
+    """
+    wagon = repository.wagon(wagon_id)
+    enablement = wagon.enablement(dataset)
+    if enablement is not None:
+        return tuple(enablement.parts)
+    return (None, *(s.name for s in wagon.subwagons))
+
+
+def wagon_test_spec(
+    repository: Repository,
+    wagon_id: str,
+    dataset: str,
+    package_tag: str,
+    *,
+    parts: Sequence[Part] | None = None,
+    data_dir: Path | None = None,
+    context: SpecContext | None = None,
+) -> TrainSpec:
+    """The spec of a wagon test: the wagon (``parts``, default :func:`wagon_test_parts`) and its
+    dependencies on the dataset's test input. Its ``content_hash`` keys the stored result."""
+    chosen = tuple(parts) if parts is not None else wagon_test_parts(repository, wagon_id, dataset)
+    return build_train_spec(
+        repository, {wagon_id: chosen}, dataset, package_tag, data_dir=data_dir, context=context
+    )
+
+
+def _requested_parts(
+    repository: Repository,
+    wagons: Mapping[str, Sequence[Part]] | Iterable[tuple[str, Sequence[Part]]],
+) -> dict[str, set[Part]]:
+    items = wagons.items() if isinstance(wagons, Mapping) else wagons
+    requested: dict[str, set[Part]] = {}
+    for wagon_id, parts in items:
+        wagon = repository.wagon(wagon_id)
+        known = {s.name for s in wagon.subwagons}
+        for part in parts:
+            if part is not None and part not in known:
+                listed = ", ".join(sorted(known)) or "none"
+                raise NotFoundError(
+                    f"wagon {wagon_id} has no subwagon '{part}' (its subwagons: {listed})"
+                )
+        requested.setdefault(wagon_id, set()).update(parts)
+    if not requested:
+        raise WorkflowError("a train needs at least one wagon")
+    for wagon_id, parts in requested.items():
+        if not parts:
+            raise WorkflowError(f"wagon {wagon_id}: no part requested (base or a subwagon)")
+    return requested
+
+
+def _closure_order(repository: Repository, wagon_ids: list[str]) -> list[str]:
+    # Each closure is topological and earlier closures only add nodes already placed before
+    # their dependents, so concatenating them without repeats stays topological.
+    order: dict[str, None] = {}
+    for wagon_id in wagon_ids:
+        for member in repository.dependency_closure(wagon_id):
+            for dependency in repository.dependencies_of(member):
+                if dependency not in repository.wagons:
+                    raise WorkflowError(
+                        f"wagon {member} depends on {dependency}, which is not in the repository"
+                    )
+            order.setdefault(member, None)
+    return list(order)
+
+
+def _instance(
+    repository: Repository, wagon_id: str, part: Part, *, requested: bool
+) -> WagonInstance:
+    wagon = repository.wagons[wagon_id]
+    derived = wagon.derived_data.model_dump(mode="json") if wagon.derived_data else None
+    return WagonInstance(
+        wagon_id=wagon_id,
+        subwagon=part,
+        workflow=wagon.workflow,
+        configuration=wagon.resolved_configuration(part),
+        derived_data=derived,
+        dependencies=tuple(repository.dependencies_of(wagon_id)),
+        requested=requested,
+    )
+
+
+def _dataset_identity(repository: Repository, dataset: str) -> dict[str, Any]:
+    entry = repository.dataset(dataset)
+    limits = repository.settings.resource_class_for(entry.size_tb)
+    return {
+        "name": entry.name,
+        "size_tb": entry.size_tb,
+        "max_cpu_years": entry.composition.max_cpu_years or limits.cpu_years_per_train,
+    }
