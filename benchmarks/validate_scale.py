@@ -155,7 +155,11 @@ def generate(
             f"name: {analysis}\npwg: {rng.choice(PWGS)}\njira: PWGXX-{index + 1}\n"
             f"description: Analysis number {index}.\nmembers: [{members}]\n"
         )
-        for number in range(wagons_per_analysis):
+        # one more wagon in the first few analyses, so the total is exactly
+        # analyses x wagons_per_analysis with the service wagons counted
+        short = analyses * wagons_per_analysis - (analyses - 1) * wagons_per_analysis
+        extra = max(0, short - len(SERVICE_WAGONS))
+        for number in range(wagons_per_analysis + (1 if index < extra else 0)):
             name = f"wagon-{number:02d}"
             deps = [f"{SERVICE}/{w}" for w in rng.sample(SERVICE_WAGONS, rng.randrange(1, 3))]
             if number and rng.random() < 0.5:
@@ -204,7 +208,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         root = Path(folder)
         count = generate(root, args.analyses, args.wagons_per_analysis, args.datasets)
-        wagons = (args.analyses - 1) * args.wagons_per_analysis + len(SERVICE_WAGONS)
+        wagons = max(args.analyses * args.wagons_per_analysis, len(SERVICE_WAGONS))
         print(
             f"repository: {args.analyses:,} analyses, {wagons:,} wagons, {args.datasets:,} "
             f"datasets, {args.datasets:,} runlists ({count:,} files)"
