@@ -126,9 +126,14 @@ class _Renderer:
                 default = _default(fields[key].get_default(call_default_factory=True))
             else:
                 default = f"`{json.dumps(prop.get('default'), ensure_ascii=False)}`"
-            description = str(prop.get("description", "")).replace("|", "\\|")
+            description = _escape(str(prop.get("description", "")))
             rows.append(f"| `{key}` | {self.type_of(prop)} | {default} | {description} |")
         return rows
+
+
+def _escape(text: str) -> str:
+    """Table-cell text: '<name>' would be read as an HTML tag and '|' would end the cell."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("|", "\\|")
 
 
 def _default(value: Any) -> str:
@@ -181,7 +186,7 @@ def render_reference() -> str:
         schema = schemas[file]
         renderer = _Renderer(prefix, schema)
         models = _models(SCHEMA_FILES[file])
-        out += [f"### {title}", "", str(schema.get("description", "")), ""]
+        out += [f"### {title}", "", _escape(str(schema.get("description", ""))), ""]
         out += [f"Schema: `schemas/{file}`.", ""]
         out += renderer.table(schema, SCHEMA_FILES[file])
         out.append("")
@@ -191,7 +196,7 @@ def render_reference() -> str:
             done.add(name)
             node = renderer.defs[name]
             out += [f'<a id="{renderer.anchor(name)}"></a>', "", f"#### {title} · {name}", ""]
-            out += [str(node.get("description", "")), ""]
+            out += [_escape(str(node.get("description", ""))), ""]
             out += renderer.table(node, models.get(name))
             out.append("")
     out.append(END)
