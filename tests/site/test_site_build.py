@@ -266,7 +266,8 @@ def test_history_with_field_level_diffs(built_site: BuildReport) -> None:
         "updated 2026-11-24 09:30 UTC by Bob Brown (@bob)" in text
         and "pt-spectrum: narrower eta change field before after updated "
         "configuration.pt-spectrum.etaMax 0.8 0.7 created 2026-11-20 10:00 UTC by Alice Adams "
-        "(@alice)" in text
+        "(@alice)"
+        in text
     )
     dataset = _visible(_text(built_site, "datasets/LHC22o_pass6.html"))
     assert "by Olga Operator" in dataset and "updated size_tb 48.2 52.0" in dataset
