@@ -198,5 +198,8 @@ class FrameView:
     def cached(self, key: str, compute: Callable[[], T]) -> T:
         """A value computed once per frame and shared by every task (e.g. track pT)."""
         if key not in self._frame.cache:
-            self._frame.cache[key] = compute()
+            value = compute()
+            if isinstance(value, np.ndarray):
+                value.setflags(write=False)
+            self._frame.cache[key] = value
         return self._frame.cache[key]  # type: ignore[return-value]

@@ -15,6 +15,7 @@ from typing import Any
 
 from hyperloop_gitops.diagnostics import format_key_path
 from hyperloop_gitops.errors import HyperloopError, WorkflowError
+from hyperloop_gitops.runtime import layout
 from hyperloop_gitops.runtime.configurables import check_options, resolve_options
 from hyperloop_gitops.runtime.fullconfig import TrainConfig, WagonRun
 from hyperloop_gitops.runtime.output import OutputWriter
@@ -250,9 +251,9 @@ def run_train(
     return {
         "package_tag": config.package_tag,
         "dataset": config.dataset,
-        "events": reader.rows["O2collision_001"],
-        "collisions": reader.rows["O2collision_001"],
-        "tracks": reader.rows["O2track_iu"],
+        "events": reader.rows[layout.COLLISION],
+        "collisions": reader.rows[layout.COLLISION],
+        "tracks": reader.rows[layout.TRACK],
         "dataframes": reader.frames,
         "bytes_read": reader.bytes_compressed,
         "bytes_read_uncompressed": reader.bytes_uncompressed,

@@ -340,3 +340,11 @@ def test_a_leaking_task_keeps_what_it_allocates(tmp_path: Path, dataset: list[Pa
     finally:
         tracemalloc.stop()
     assert peak >= 4 * 25e6  # four data frames, nothing released before the end
+
+
+def test_tasks_cannot_change_the_shared_input(tmp_path: Path, dataset: list[Path]) -> None:
+    from hyperloop_gitops.runtime.reader import Ao2dReader
+
+    frame = next(iter(Ao2dReader(dataset, {"O2track_iu": ["fSigned1Pt"]})))
+    with pytest.raises(ValueError, match="read-only"):
+        frame.tables["O2track_iu"]["fSigned1Pt"][0] = 0.0
