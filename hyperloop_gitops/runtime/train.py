@@ -26,6 +26,7 @@ from hyperloop_gitops.runtime.task import Frame, FrameView, Task
 READER = "internal-dpl-aod-reader"
 WRITER = "internal-dpl-aod-writer"
 SAMPLE_INTERVAL_S = 0.1
+DEFAULT_MAX_DF_SIZE = 100_000_000  # Hyperloop's default "max DF size" of derived data
 
 
 class TaskFailedError(WorkflowError):
@@ -226,13 +227,18 @@ def run_train(
         start = time.thread_time()
         for instance in instances:
             if instance.derived_tables:
-                tables = frame.derived.get(instance.device, {})
-                writer.write_derived(
-                    instance.wagon.suffix,
-                    frame.name,
-                    {t: tables[t] for t in instance.derived_tables if t in tables},
-                    type(instance.task).derived_tables,
-                    reader.metadata,
+                task = type(instance.task)
+                derived = instance.wagon.derived_data or {}
+                writer.add_derived(
+                    suffix=instance.wagon.suffix,
+                    frame=frame.name,
+                    file=frame.file,
+                    tables=frame.derived.get(instance.device, {}),
+                    keep=instance.derived_tables,
+                    types=task.derived_tables,
+                    indices=task.derived_indices,
+                    metadata=reader.metadata,
+                    max_df_size=int(derived.get("max_df_size", DEFAULT_MAX_DF_SIZE)),
                 )
         clocks[WRITER].cpu_s += time.thread_time() - start
         if time.perf_counter() - last_sample >= SAMPLE_INTERVAL_S:
