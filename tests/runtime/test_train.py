@@ -369,3 +369,30 @@ def test_tasks_cannot_change_the_shared_input(tmp_path: Path, dataset: list[Path
     frame = next(iter(Ao2dReader(dataset, {"O2track_iu": ["fSigned1Pt"]})))
     with pytest.raises(ValueError, match="read-only"):
         frame.tables["O2track_iu"]["fSigned1Pt"][0] = 0.0
+
+
+def test_products_come_from_the_wagons_own_dependencies(
+    tmp_path: Path, dataset: list[Path]
+) -> None:
+    # Two wagons run track-selection (as the train builder names them: task, task_<wagon>);
+    # each consumer gets the mask of the one it depends on.
+    config = full_config(
+        wagon(
+            "dq/dq-cuts",
+            "track-selection",
+            suffix="dq-cuts",
+            options={"ptMin": 1.0},
+            dependencies=["service-common/event-selection"],
+        ),
+        wagon(
+            "dq/pt", "pt-spectrum", dependencies=["service-common/event-selection", "dq/dq-cuts"]
+        ),
+        wagon("lf/pt", "pt-spectrum", suffix="lf"),
+    )
+    run(tmp_path, dataset, config)
+    h = results(tmp_path / "AnalysisResults.root")
+    edges = h["pt-spectrum/hPt"].axis().edges()
+    dq, lf = h["pt-spectrum/hPt"].values(), h["pt-spectrum_lf/hPt"].values()
+    assert dq[edges[:-1] < 1.0].sum() == 0 < dq.sum()
+    assert lf[edges[:-1] < 1.0].sum() > 0
+    assert np.array_equal(dq[edges[:-1] >= 1.0], lf[edges[:-1] >= 1.0])
