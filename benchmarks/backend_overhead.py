@@ -140,7 +140,9 @@ def bench_slurm(tasks: int) -> None:
         )
     finally:
         subprocess.run(
-            ["bash", "-c", f"source {RECIPE} && slurm_ci_down"], env=env, capture_output=True,
+            ["bash", "-c", f"source {RECIPE} && slurm_ci_down"],
+            env=env,
+            capture_output=True,
             check=False,
         )
         shutil.rmtree(directory, ignore_errors=True)
