@@ -113,15 +113,16 @@ class LocalBackend:
 
     def kill(self, backend_ids: Sequence[str]) -> None:
         """Mark the jobs killed (queued ones never start) and stop the running ones."""
-        for backend_id in backend_ids:
-            control = self._control(backend_id)
-            if not (control / "spec.json").exists() or (control / "result.json").exists():
-                continue
-            atomic_write_text(control / "killed", datetime.now(UTC).isoformat())
-            pid = self._process(control)
-            if pid is not None:
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(pid, signal.SIGTERM)
+        with self._scheduler_lock():  # no scheduler may launch a job between mark and signal
+            for backend_id in backend_ids:
+                control = self._control(backend_id)
+                if not (control / "spec.json").exists() or (control / "result.json").exists():
+                    continue
+                atomic_write_text(control / "killed", datetime.now(UTC).isoformat())
+                pid = self._process(control)
+                if pid is not None:
+                    with contextlib.suppress(ProcessLookupError):
+                        os.killpg(pid, signal.SIGTERM)
         self._reap()
 
     def fetch_outputs(self, job: JobSpec, names: Sequence[str], destination: Path) -> list[Path]:
