@@ -63,8 +63,19 @@ class SlurmBackend:
         self.on_retry = on_retry
 
     # -- running Slurm's commands -----------------------------------------------------------
-    def _run(self, tool: str, args: Sequence[str], *, forgotten_ok: bool = False) -> str:
-        """Run a Slurm command; retry failures with backoff; return its stdout."""
+    def _run(
+        self,
+        tool: str,
+        args: Sequence[str],
+        *,
+        forgotten_ok: bool = False,
+        already_done: Callable[[], str | None] | None = None,
+    ) -> str:
+        """Run a Slurm command; retry failures with backoff; return its stdout.
+
+        ``already_done`` is asked before each retry whether the failed attempt took effect
+        after all (an sbatch whose answer was lost): its answer is then returned instead.
+        """
         program = self.commands[tool]
         if shutil.which(program) is None:
             raise BackendError(
@@ -96,6 +107,10 @@ class SlurmBackend:
                     {"command": " ".join(argv), "attempt": attempt, "error": last, "delay_s": delay}
                 )
             time.sleep(delay)
+            if already_done is not None:
+                answer = already_done()
+                if answer is not None:
+                    return answer
         raise BackendError(
             f"`{' '.join(argv)}` failed {self.retries + 1} times: {last}. Check that slurmctld"
             " answers (`scontrol ping`) and that SLURM_CONF names its configuration"
@@ -107,7 +122,9 @@ class SlurmBackend:
         if not jobs:
             return []
         folder = self.root / train.id
-        script = folder / f"array-{text.array_spec(j.index for j in jobs)}.sh"
+        # a new name per submission: a lost sbatch answer is recognised by its script
+        stamp = f"{time.time_ns():x}"
+        script = folder / f"array-{text.array_spec(j.index for j in jobs)}.{stamp}.sh"
         atomic_write_text(
             script,
             text.batch_script(
@@ -126,13 +143,14 @@ class SlurmBackend:
             f"--output={folder}/slurm-%A_%a.out",
             str(script),
         ]
-        array_id = self._run("sbatch", args).strip().split(";")[0]
+        answer = self._run("sbatch", args, already_done=lambda: self._submitted(train.id, script))
+        array_id = answer.strip().split(";")[0]
         return [f"{array_id}_{j.index}" for j in jobs]
 
     def submit_merge(self, train: TrainRun, merge: JobSpec, after: Sequence[str]) -> str:
         """Submit the merge as a job that starts after every job of ``after`` ended (any way)."""
         folder = self.root / train.id
-        script = folder / "merge.sh"
+        script = folder / f"merge.{time.time_ns():x}.sh"
         atomic_write_text(
             script,
             text.single_script(
@@ -151,7 +169,12 @@ class SlurmBackend:
         ]
         if parents:
             args.append(f"--dependency=afterany:{':'.join(parents)}")
-        return self._run("sbatch", [*args, str(script)]).strip().split(";")[0]
+        answer = self._run(
+            "sbatch",
+            [*args, str(script)],
+            already_done=lambda: self._submitted(train.id + _MERGE_SUFFIX, script),
+        )
+        return answer.strip().split(";")[0]
 
     def find(self, train_id: str) -> list[FoundJob]:
         """Jobs named after the train (and its merge) that Slurm still knows, by index."""
@@ -216,6 +239,13 @@ class SlurmBackend:
         if self.account:
             args.append(f"--account={self.account}")
         return args
+
+    def _submitted(self, name: str, script: Path) -> str | None:
+        """The job id of an earlier attempt that ran ``script``, if Slurm has it."""
+        for record in self._records(None):
+            if record.get("JobName") == name and record.get("Command") == str(script):
+                return record.get("ArrayJobId") or record["JobId"]
+        return None
 
     def _records(self, job_id: str | None) -> list[dict[str, str]]:
         args = ["-o", "show", "job"] + ([job_id] if job_id else [])
