@@ -58,7 +58,7 @@ class LocalBackend:
     def __init__(self, root: Path, *, max_parallel_jobs: int = 2) -> None:
         if max_parallel_jobs < 1:
             raise BackendError("backends.local.max_parallel_jobs must be at least 1")
-        self.root = root
+        self.root = root.absolute()  # launchers run elsewhere: no relative paths
         self.max_parallel_jobs = max_parallel_jobs
         self._children: list[subprocess.Popen[bytes]] = []
         self._final: dict[str, JobStatus] = {}  # a final job never changes: read it once
@@ -147,7 +147,9 @@ class LocalBackend:
             raise BackendError(
                 f"job {backend_id} was already submitted; kill it or use a new train id"
             )
+        # the launcher runs in the control folder: a relative workdir must not move there
         document: dict[str, Any] = job.model_dump(mode="json")
+        document["workdir"] = str(job.workdir.resolve())
         document["after"] = list(after)
         atomic_write_text(control / "spec.json", json.dumps(document, indent=1), durable=False)
         return backend_id

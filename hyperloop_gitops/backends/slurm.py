@@ -49,7 +49,7 @@ class SlurmBackend:
         commands: Mapping[str, str] | None = None,
         on_retry: Callable[[dict[str, Any]], None] | None = None,
     ) -> None:
-        self.root = root
+        self.root = root.absolute()  # sbatch resolves paths on the job's side
         self.partition = partition
         self.account = account
         self.time_limit_minutes = time_limit_minutes

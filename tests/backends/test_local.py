@@ -187,3 +187,18 @@ def test_submitting_the_same_job_twice_is_refused(tmp_path: Path) -> None:
     )
     with pytest.raises(BackendError, match=r"'T-1/\.\./x' is not a local backend job id"):
         backend.poll(["T-1/../x"])
+
+
+def test_a_relative_workdir_is_relative_to_the_caller(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    backend = LocalBackend(Path("jobs"))
+    job = JobSpec(
+        train_id=TRAIN.id,
+        index=0,
+        argv=(sys.executable, "-c", "open('out', 'w')"),
+        workdir=Path("w"),
+    )
+    _wait(backend, backend.submit(TRAIN, [job]))
+    assert (tmp_path / "w" / "out").exists()
