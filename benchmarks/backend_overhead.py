@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shutil
 import socket
 import subprocess
@@ -68,6 +69,8 @@ def bench_local(jobs: int, parallel: int) -> None:
 
         backend = LocalBackend(work / "jobs", max_parallel_jobs=parallel)
         train = _train(1, "local")
+        own_before = resource.getrusage(resource.RUSAGE_SELF)
+        children_before = resource.getrusage(resource.RUSAGE_CHILDREN)
         start = time.perf_counter()
         ids = backend.submit(train, _specs(train, jobs, work / "w"))
         submitted = time.perf_counter() - start
@@ -80,12 +83,22 @@ def bench_local(jobs: int, parallel: int) -> None:
             time.sleep(0.02)
         total = time.perf_counter() - start
         done = sum(1 for s in statuses.values() if s.state.value == "done")
+        backend.poll([])  # reap the last launchers so their CPU time is counted
+        own = _cpu(resource.getrusage(resource.RUSAGE_SELF)) - _cpu(own_before)
+        children = _cpu(resource.getrusage(resource.RUSAGE_CHILDREN)) - _cpu(children_before)
+    load = os.getloadavg()[0]
     print(
         f"local  {jobs} jobs, {parallel} at a time: submit {submitted:.2f} s, all done after"
         f" {total:.1f} s ({done} done, {polls} polls);"
         f" {total / jobs * 1000:.0f} ms per job ({total * parallel / jobs * 1000:.0f} ms of a"
-        f" slot per job) vs {direct / jobs * 1000:.1f} ms to run /bin/true directly"
+        f" slot per job) vs {direct / jobs * 1000:.1f} ms to run /bin/true directly;"
+        f" CPU per job: {children / jobs * 1000:.0f} ms in the launcher and the job,"
+        f" {own / jobs * 1000:.0f} ms in the reconciler (load average {load:.1f})"
     )
+
+
+def _cpu(usage: resource.struct_rusage) -> float:
+    return usage.ru_utime + usage.ru_stime
 
 
 def _free_port() -> int:

@@ -206,7 +206,7 @@ class LocalBackend:
         # not flushed to disk: a power loss kills the launcher too, and a crash of this
         # process keeps the page cache
         atomic_write_text(control / "launched", datetime.now(UTC).isoformat(), durable=False)
-        launcher = [sys.executable, "-I", str(_LAUNCHER), str(control)]
+        launcher = [sys.executable, "-I", "-S", str(_LAUNCHER), str(control)]  # stdlib only
         with (control / "launcher.log").open("ab") as log:
             child = subprocess.Popen(
                 launcher,
