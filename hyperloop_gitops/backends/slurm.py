@@ -107,10 +107,12 @@ class SlurmBackend:
                     {"command": " ".join(argv), "attempt": attempt, "error": last, "delay_s": delay}
                 )
             time.sleep(delay)
-            if already_done is not None:
-                answer = already_done()
-                if answer is not None:
-                    return answer
+            answer = _ask(already_done)
+            if answer is not None:
+                return answer
+        answer = _ask(already_done)  # the last attempt's answer may have been lost too
+        if answer is not None:
+            return answer
         raise BackendError(
             f"`{' '.join(argv)}` failed {self.retries + 1} times: {last}. Check that slurmctld"
             " answers (`scontrol ping`) and that SLURM_CONF names its configuration"
@@ -208,6 +210,9 @@ class SlurmBackend:
         if backend_ids:
             self._run("scancel", list(backend_ids), forgotten_ok=True)
 
+    def forget(self, backend_ids: Sequence[str]) -> None:
+        """Nothing to drop: every submission gets new Slurm job ids."""
+
     def fetch_outputs(self, job: JobSpec, names: Sequence[str], destination: Path) -> list[Path]:
         """The cluster writes into ``job.workdir`` (a shared file system): copy from there."""
         found = []
@@ -279,6 +284,16 @@ class SlurmBackend:
                 if backend_id not in expanded:
                     expanded[backend_id] = (record["JobName"], index, _status(record, backend_id))
         return expanded
+
+
+def _ask(already_done: Callable[[], str | None] | None) -> str | None:
+    """``already_done()``, or None when there is no such check or Slurm cannot answer it."""
+    if already_done is None:
+        return None
+    try:
+        return already_done()
+    except BackendError:
+        return None
 
 
 def _status(record: dict[str, str], backend_id: str) -> JobStatus:
