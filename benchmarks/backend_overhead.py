@@ -14,6 +14,7 @@ import argparse
 import os
 import resource
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -162,6 +163,8 @@ def bench_slurm(tasks: int) -> None:
 
 
 def main() -> None:
+    # a SIGTERM (e.g. from `timeout`) must still stop the Slurm daemons in `finally`
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(143))
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--jobs", type=int, default=200)
     parser.add_argument("--slurm-tasks", type=int, default=1000)
