@@ -133,6 +133,7 @@ def bench_slurm(tasks: int) -> None:
         start = time.perf_counter()
         ids = backend.submit(train, _specs(train, tasks, directory / "w"))
         submitted = time.perf_counter() - start
+        print(f"slurm  {tasks}-task array submitted in {submitted:.2f} s", flush=True)
         polls, poll_time = 0, 0.0
         while True:
             before = time.perf_counter()
@@ -141,6 +142,12 @@ def bench_slurm(tasks: int) -> None:
             polls += 1
             if all(s.state.is_final for s in statuses.values()):
                 break
+            if polls % 60 == 0:
+                finished = sum(1 for s in statuses.values() if s.state.is_final)
+                print(
+                    f"       {finished}/{tasks} final after {time.perf_counter() - start:.0f} s",
+                    flush=True,
+                )
             time.sleep(1.0)
         total = time.perf_counter() - start
         done = sum(1 for s in statuses.values() if s.state.value == "done")
@@ -169,10 +176,12 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=200)
     parser.add_argument("--slurm-tasks", type=int, default=1000)
     parser.add_argument("--no-slurm", action="store_true")
+    parser.add_argument("--no-local", action="store_true")
     args = parser.parse_args()
     print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}")
-    bench_local(args.jobs, parallel=2)
-    bench_local(args.jobs, parallel=8)
+    if not args.no_local:
+        bench_local(args.jobs, parallel=2)
+        bench_local(args.jobs, parallel=8)
     if not args.no_slurm:
         bench_slurm(args.slurm_tasks)
 
