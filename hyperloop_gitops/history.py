@@ -10,7 +10,6 @@ entity, following renames, so the site gets the history of *all* entities from o
 from __future__ import annotations
 
 import re
-from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -90,51 +89,69 @@ class Step:
 def replay(repo: git.Repo, rev: str = "HEAD") -> Iterator[Step]:
     """Every commit reachable from ``rev`` that changed an entity, oldest first."""
     log = read_log(repo, rev)
-    uses: Counter[str] = Counter()
-    for _, files in log:
-        for f in files:
-            for path, blob in ((f.old_path, f.old_blob), (f.new_path, f.new_blob)):
-                if blob and path and entity_of(path):
-                    uses[blob] += 1
-    contents = read_blobs(repo, uses)
-    parsed: dict[str, Any] = {}
-    parser = BlockParser()
-
-    def value(blob: str) -> Any:
-        # Each blob is parsed once: a version is the "new" side of one change and the "old"
-        # side of the next; forget it once both have used it to keep memory flat.
-        if blob not in parsed:
-            parsed[blob] = parser.parse(contents.pop(blob))
-        result = parsed[blob]
-        uses[blob] -= 1
-        if uses[blob] == 0:
-            del parsed[blob]
-        return result
-
-    state: dict[EntityRef, Any] = {}
+    contents = read_blobs(
+        repo,
+        {
+            f.new_blob
+            for _, files in log
+            for f in files
+            if f.new_blob and f.new_path and entity_of(f.new_path)
+        },
+    )
+    replayer = _Replayer(repo, contents)
     for commit, files in log:
-        changes = tuple(c for f in files if (c := _change(f, value, state)) is not None)
+        changes = tuple(c for f in files if (c := replayer.change(f)) is not None)
         if changes:
-            yield Step(commit, changes, state)
+            yield Step(commit, changes, replayer.state)
 
 
-def _change(f: FileChange, value: Any, state: dict[EntityRef, Any]) -> StepChange | None:
-    old_ref = entity_of(f.old_path) if f.old_path else None
-    new_ref = entity_of(f.new_path) if f.new_path else None
-    if old_ref and new_ref and old_ref.kind != new_ref.kind:
-        # A file moved to a place of another kind: the old entity ends, a new one begins.
-        # Reported as the creation; the removal is recorded in state only.
-        state.pop(old_ref, None)
-        old_ref = None
-    if old_ref is None and new_ref is None:
-        return None
-    old = value(f.old_blob) if old_ref and f.old_blob else None
-    new = value(f.new_blob) if new_ref and f.new_blob else None
-    if old_ref is not None:
-        state.pop(old_ref, None)
-    if new_ref is not None:
-        state[new_ref] = new
-    return StepChange(diff_entity(old_ref, old, new_ref, new), old, new)
+class _Replayer:
+    """The configuration state while the log is replayed, and the parsing of versions.
+
+    A change's "before" is normally the state's current value (same blob): each version is
+    parsed once, as the "after" of the change that introduced it. Only where topological
+    order interleaves branches is an older version parsed again from its blob.
+    """
+
+    def __init__(self, repo: git.Repo, contents: dict[str, bytes]) -> None:
+        self._repo = repo
+        self._contents = contents
+        self._parser = BlockParser()
+        self.state: dict[EntityRef, Any] = {}
+        self._blob_of: dict[EntityRef, str] = {}
+
+    def _value(self, blob: str) -> Any:
+        content = self._contents.get(blob)
+        if content is None:
+            content = read_blobs(self._repo, [blob])[blob]
+        return self._parser.parse(content)
+
+    def change(self, f: FileChange) -> StepChange | None:
+        state = self.state
+        old_ref = entity_of(f.old_path) if f.old_path else None
+        new_ref = entity_of(f.new_path) if f.new_path else None
+        if old_ref and new_ref and old_ref.kind != new_ref.kind:
+            # A file moved to a place of another kind: the old entity ends, a new one
+            # begins. Reported as the creation; the removal is recorded in state only.
+            state.pop(old_ref, None)
+            self._blob_of.pop(old_ref, None)
+            old_ref = None
+        if old_ref is None and new_ref is None:
+            return None
+        old = None
+        if old_ref is not None:
+            if f.old_blob and self._blob_of.get(old_ref) == f.old_blob:
+                old = state[old_ref]
+            elif f.old_blob:
+                old = self._value(f.old_blob)
+            state.pop(old_ref, None)
+            self._blob_of.pop(old_ref, None)
+        new = None
+        if new_ref is not None and f.new_blob:
+            new = self._value(f.new_blob)
+            state[new_ref] = new
+            self._blob_of[new_ref] = f.new_blob
+        return StepChange(diff_entity(old_ref, old, new_ref, new), old, new)
 
 
 @dataclass(frozen=True)
