@@ -17,9 +17,9 @@ and prints both and the ratio (target: at most 3).
 from __future__ import annotations
 
 import argparse
-import resource
 import os
 import random
+import resource
 import statistics
 import subprocess
 import sys
@@ -305,13 +305,15 @@ def main() -> None:
         )
         print("                                  wall      CPU   (median of the runs)")
         print(
-            f"floor  git log --name-status:   {floor:6.2f} s {floor_cpu:6.2f} s  ({_runs(floor_all)})"
+            f"floor  git log --name-status:   {floor:6.2f} s {floor_cpu:6.2f} s"
+            f"  ({_runs(floor_all)})"
         )
         print(
             f"ours   history of all entities: {mine:6.2f} s {mine_cpu:6.2f} s  ({_runs(mine_all)})"
         )
         print(
-            f"ratio                           {mine / floor:6.2f}   {mine_cpu / floor_cpu:6.2f}   (target <= 3)"
+            f"ratio                           {mine / floor:6.2f}   {mine_cpu / floor_cpu:6.2f}"
+            "   (target <= 3)"
         )
 
 

@@ -12,7 +12,8 @@ from hyperloop_gitops.snapshot import BlockParser, InvalidYaml, parse_yaml
 REPO = Path(__file__).parents[2]
 CASES = [
     b"name: x\nruns: [1, 2, 3]\nexclude: [01, 2]\nempty: []\n",
-    b"# leading comment\n\nname: x   # trailing\nenabled:\n- dataset: a\n  tag: t\n# between\nb: 2\n",
+    b"# leading comment\n\nname: x   # trailing\nenabled:\n- dataset: a\n  tag: t\n"
+    b"# between\nb: 2\n",
     b"---\nname: x\ny: 2\n",
     b"a: 1\na: 2\n",
     b"{a: 1,\n b: 2}\n",
