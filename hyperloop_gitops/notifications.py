@@ -10,11 +10,11 @@ these kinds:
 - ``runlist-updated``: runs added and removed
 - ``wagon-disabled``: an enabled entry went away, and why (the dataset was deactivated or
   removed in the same commit, or the wagon was removed, or someone disabled it)
+- ``configuration-inconsistent``: a wagon's current configuration does not fit the
+  configurables of its embedded-runtime task as installed now (O2 workflows are not checked)
 
 They go to the analyses with wagons enabled on the dataset concerned (at that commit), or to
 the wagon's analysis; a user sees the notifications of the analyses they are a member of now.
-The kind "configuration inconsistent with the task's configurables" is not derived yet: it
-needs the task registry's configurable declarations (see docs/history.md).
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ import git
 
 from hyperloop_gitops.entitypath import EntityRef
 from hyperloop_gitops.fielddiff import FieldChange, jsonable
+from hyperloop_gitops.gitlog import Commit
 from hyperloop_gitops.history import (
     Author,
     History,
@@ -46,6 +47,7 @@ Kind = Literal[
     "production-removed",
     "runlist-updated",
     "wagon-disabled",
+    "configuration-inconsistent",
 ]
 
 # The aspects of a dataset people care about, by the first part of a field path.
@@ -167,12 +169,16 @@ class NotificationBuilder:
     def __init__(self, logins: Logins) -> None:
         self._logins = logins
         self._items: list[Notification] = []
+        self._last_change: dict[EntityRef, tuple[Commit, Author]] = {}
         self._state: Mapping[EntityRef, Any] = {}
 
     def add(self, step: Step) -> None:
         """Derive the notifications of one commit."""
         self._state = step.state
         author = self._logins.author(step.commit)
+        for change in step.changes:
+            if change.diff.ref.kind == "wagon":
+                self._last_change[change.diff.ref] = (step.commit, author)
         out: list[tuple[Kind, EntityRef, str, dict[str, list[str]], dict[str, Any]]] = []
         ended: dict[str, str] = {}  # dataset -> why its wagons stop running
         for change in step.changes:
@@ -334,7 +340,51 @@ class NotificationBuilder:
             for ref, value in self._state.items()
             if ref.kind == "analysis" and isinstance(value, dict)
         }
-        return Notifications(tuple(self._items), dict(sorted(members.items())))
+        items = [*self._items, *self._inconsistent()]
+        return Notifications(tuple(items), dict(sorted(members.items())))
+
+    def _inconsistent(self) -> list[Notification]:
+        """Wagons whose current configuration does not fit their task's configurables.
+
+        Checked against the tasks installed now (the embedded runtime's registry), anchored at
+        the commit that last changed the wagon. O2 workflows are not checked: their
+        configurables are not known here.
+        """
+        try:
+            from hyperloop_gitops.runtime.registry import check_wagon_configuration, is_embedded
+        except ImportError:
+            return []
+        found: list[Notification] = []
+        for ref, value in sorted(self._state.items()):
+            if ref.kind != "wagon" or not isinstance(value, dict) or ref not in self._last_change:
+                continue
+            workflow, configuration = value.get("workflow"), value.get("configuration") or {}
+            if not isinstance(workflow, str) or not is_embedded(workflow):
+                continue
+            if not isinstance(configuration, dict):
+                continue
+            problems = check_wagon_configuration(workflow, configuration)
+            if not problems:
+                continue
+            commit, author = self._last_change[ref]
+            shown = [f"configuration.{'.'.join(map(str, path))}: {msg}" for path, msg in problems]
+            found.append(
+                Notification(
+                    id=f"{commit.sha[:12]}-{ref.name}-inconsistent",
+                    kind="configuration-inconsistent",
+                    commit=commit.sha,
+                    time=commit.time.isoformat(),
+                    author=author,
+                    subject=ref,
+                    message=f"wagon {ref.name}: configuration inconsistent with task "
+                    f"{workflow}: {shown[0]}"
+                    + (f" (+{len(shown) - 1} more)" if len(shown) > 1 else ""),
+                    analyses=(ref.name.split("/", 1)[0],),
+                    wagons=(ref.name,),
+                    details={"problems": shown},
+                )
+            )
+        return found
 
 
 def _enabled_on(value: Any) -> set[str]:
