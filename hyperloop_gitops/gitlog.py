@@ -20,8 +20,9 @@ import git
 from hyperloop_gitops.errors import GitError
 
 CONFIG_DIR = "config"
-_COMMIT_START = re.compile(rb"\x01(?=[0-9a-f]{40,64}\x00)")
+COMMIT_START = re.compile(rb"\x01(?=[0-9a-f]{40,64}\x00)")
 _NULL_SHA = re.compile(r"0+")
+LOG_FORMAT = "%x01%H%x00%P%x00%an%x00%ae%x00%at%x00%s"
 
 
 @dataclass(frozen=True)
@@ -94,14 +95,15 @@ def read_log(repo: git.Repo, rev: str = "HEAD") -> list[tuple[Commit, list[FileC
         repo,
         [
             "log", "-z", "--raw", "--no-abbrev", "-M", "--topo-order", "--reverse",
-            "--format=%x01%H%x00%P%x00%an%x00%ae%x00%at%x00%s",
+            f"--format={LOG_FORMAT}",
             sha, "--", CONFIG_DIR,
         ],
     )  # fmt: skip
-    return [_parse_commit(chunk) for chunk in _COMMIT_START.split(out) if chunk]
+    return [parse_commit(chunk) for chunk in COMMIT_START.split(out) if chunk]
 
 
-def _parse_commit(chunk: bytes) -> tuple[Commit, list[FileChange]]:
+def parse_commit(chunk: bytes) -> tuple[Commit, list[FileChange]]:
+    """One commit's record of ``git log -z --raw --format=LOG_FORMAT`` (after its ``\\x01``)."""
     tokens = chunk.split(b"\x00")
     sha, parents, name, email, stamp, subject = (t.decode("utf-8", "replace") for t in tokens[:6])
     commit = Commit(

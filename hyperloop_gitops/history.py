@@ -19,7 +19,8 @@ import git
 from hyperloop_gitops.entitypath import EntityRef, entity_of
 from hyperloop_gitops.errors import NotFoundError
 from hyperloop_gitops.fielddiff import EntityDiff, diff_entity
-from hyperloop_gitops.gitlog import Commit, FileChange, read_blobs, read_log, resolve
+from hyperloop_gitops.gitlog import Commit, FileChange, read_blobs, resolve
+from hyperloop_gitops.gitstream import stream_log
 from hyperloop_gitops.snapshot import BlockParser, parse_yaml
 
 _NOREPLY = re.compile(r"(?:\d+\+)?([A-Za-z0-9](?:[A-Za-z0-9-]{0,38}))@users\.noreply\.github\.com")
@@ -88,21 +89,31 @@ class Step:
 
 def replay(repo: git.Repo, rev: str = "HEAD") -> Iterator[Step]:
     """Every commit reachable from ``rev`` that changed an entity, oldest first."""
-    log = read_log(repo, rev)
-    contents = read_blobs(
-        repo,
-        {
-            f.new_blob
-            for _, files in log
-            for f in files
-            if f.new_blob and f.new_path and entity_of(f.new_path)
-        },
-    )
-    replayer = _Replayer(repo, contents)
+    parser = BlockParser()
+    parsed: dict[str, Any] = {}
+    raw: dict[str, bytes] = {}
+    uses: dict[str, int] = {}
+
+    def wanted(f: FileChange) -> str | None:
+        if f.new_blob and f.new_path and entity_of(f.new_path):
+            uses[f.new_blob] = uses.get(f.new_blob, 0) + 1
+            return f.new_blob
+        return None
+
+    def on_blob(blob: str, content: bytes) -> None:
+        # Runs while git is still walking the log: the parsing overlaps git's work.
+        parsed[blob] = parser.parse(content)
+        raw[blob] = content
+
+    log = stream_log(repo, resolve(repo, rev), wanted=wanted, on_blob=on_blob)
+    replayer = _Replayer(repo, parsed, raw, uses, parser)
     for commit, files in log:
         changes = tuple(c for f in files if (c := replayer.change(f)) is not None)
         if changes:
             yield Step(commit, changes, replayer.state)
+
+
+_ABSENT: Any = object()
 
 
 class _Replayer:
@@ -113,18 +124,36 @@ class _Replayer:
     order interleaves branches is an older version parsed again from its blob.
     """
 
-    def __init__(self, repo: git.Repo, contents: dict[str, bytes]) -> None:
+    def __init__(
+        self,
+        repo: git.Repo,
+        parsed: dict[str, Any],
+        raw: dict[str, bytes],
+        uses: dict[str, int],
+        parser: BlockParser,
+    ) -> None:
         self._repo = repo
-        self._contents = contents
-        self._parser = BlockParser()
+        self._parsed = parsed
+        self._raw = raw
+        self._uses = uses
+        self._parser = parser
         self.state: dict[EntityRef, Any] = {}
         self._blob_of: dict[EntityRef, str] = {}
 
     def _value(self, blob: str) -> Any:
-        content = self._contents.get(blob)
-        if content is None:
-            content = read_blobs(self._repo, [blob])[blob]
-        return self._parser.parse(content)
+        # A version is the "after" of as many changes as introduce that content (usually
+        # one): let it go after the last, to keep memory flat.
+        value = self._parsed.get(blob, _ABSENT)
+        if value is _ABSENT:
+            # An older version again (branches interleaved): its text is still at hand.
+            content = self._raw.get(blob)
+            if content is None:
+                content = read_blobs(self._repo, [blob])[blob]
+            return self._parser.parse(content)
+        self._uses[blob] -= 1
+        if self._uses[blob] <= 0:
+            del self._parsed[blob]
+        return value
 
     def change(self, f: FileChange) -> StepChange | None:
         state = self.state
