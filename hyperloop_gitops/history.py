@@ -87,26 +87,54 @@ class Step:
     state: Mapping[EntityRef, Any]
 
 
+def _refs(f: FileChange) -> tuple[EntityRef | None, EntityRef | None]:
+    """The entities a file change ends and begins (a move to another kind: a new entity)."""
+    old_ref = entity_of(f.old_path) if f.old_path else None
+    new_ref = entity_of(f.new_path) if f.new_path else None
+    if old_ref and new_ref and old_ref.kind != new_ref.kind:
+        return None, new_ref
+    return old_ref, new_ref
+
+
 def replay(repo: git.Repo, rev: str = "HEAD") -> Iterator[Step]:
     """Every commit reachable from ``rev`` that changed an entity, oldest first."""
     parser = BlockParser()
     parsed: dict[str, Any] = {}
     raw: dict[str, bytes] = {}
     uses: dict[str, int] = {}
+    diffs: dict[FileChange, EntityDiff] = {}
+    waiting: dict[str, list[FileChange]] = {}
+
+    def diff_when_ready(f: FileChange) -> None:
+        old_ref, new_ref = _refs(f)
+        blobs = [b for b, ref in ((f.old_blob, old_ref), (f.new_blob, new_ref)) if b and ref]
+        missing = [b for b in blobs if b not in parsed]
+        if not missing:
+            old = parsed[f.old_blob] if old_ref and f.old_blob else None
+            new = parsed[f.new_blob] if new_ref and f.new_blob else None
+            diffs[f] = diff_entity(old_ref, old, new_ref, new)
+        else:
+            waiting.setdefault(missing[0], []).append(f)
 
     def wanted(f: FileChange) -> str | None:
-        if f.new_blob and f.new_path and entity_of(f.new_path):
+        old_ref, new_ref = _refs(f)
+        if old_ref is None and new_ref is None:
+            return None
+        diff_when_ready(f)
+        if new_ref is not None and f.new_blob:
             uses[f.new_blob] = uses.get(f.new_blob, 0) + 1
             return f.new_blob
         return None
 
     def on_blob(blob: str, content: bytes) -> None:
-        # Runs while git is still walking the log: the parsing overlaps git's work.
+        # Runs while git is still walking the log: parsing and diffing overlap git's work.
         parsed[blob] = parser.parse(content)
         raw[blob] = content
+        for f in waiting.pop(blob, ()):
+            diff_when_ready(f)
 
     log = stream_log(repo, resolve(repo, rev), wanted=wanted, on_blob=on_blob)
-    replayer = _Replayer(repo, parsed, raw, uses, parser)
+    replayer = _Replayer(repo, parsed=parsed, raw=raw, uses=uses, parser=parser, diffs=diffs)
     for commit, files in log:
         changes = tuple(c for f in files if (c := replayer.change(f)) is not None)
         if changes:
@@ -127,11 +155,14 @@ class _Replayer:
     def __init__(
         self,
         repo: git.Repo,
+        *,
         parsed: dict[str, Any],
         raw: dict[str, bytes],
         uses: dict[str, int],
         parser: BlockParser,
+        diffs: dict[FileChange, EntityDiff],
     ) -> None:
+        self._diffs = diffs
         self._repo = repo
         self._parsed = parsed
         self._raw = raw
@@ -157,14 +188,12 @@ class _Replayer:
 
     def change(self, f: FileChange) -> StepChange | None:
         state = self.state
-        old_ref = entity_of(f.old_path) if f.old_path else None
-        new_ref = entity_of(f.new_path) if f.new_path else None
-        if old_ref and new_ref and old_ref.kind != new_ref.kind:
+        old_ref, new_ref = _refs(f)
+        if old_ref is None and f.old_path and (gone := entity_of(f.old_path)) is not None:
             # A file moved to a place of another kind: the old entity ends, a new one
             # begins. Reported as the creation; the removal is recorded in state only.
-            state.pop(old_ref, None)
-            self._blob_of.pop(old_ref, None)
-            old_ref = None
+            state.pop(gone, None)
+            self._blob_of.pop(gone, None)
         if old_ref is None and new_ref is None:
             return None
         old = None
@@ -180,7 +209,10 @@ class _Replayer:
             new = self._value(f.new_blob)
             state[new_ref] = new
             self._blob_of[new_ref] = f.new_blob
-        return StepChange(diff_entity(old_ref, old, new_ref, new), old, new)
+        diff = self._diffs.pop(f, None)
+        if diff is None:  # its older version never came through the log: diff it now
+            diff = diff_entity(old_ref, old, new_ref, new)
+        return StepChange(diff, old, new)
 
 
 @dataclass(frozen=True)
