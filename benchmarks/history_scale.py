@@ -29,6 +29,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from hyperloop_gitops.gitlog import open_repo
 from hyperloop_gitops.history import read_history
@@ -136,10 +137,18 @@ def _data(text: str) -> bytes:
 
 
 def generate(
-    root: Path, *, commits: int, authors: int, analyses: int, wagons: int, datasets: int, seed: int
+    root: Path,
+    *,
+    commits: int,
+    authors: int,
+    analyses: int,
+    wagons: int,
+    datasets: int,
+    seed: int,
+    scale: str,
 ) -> None:
+    """Build the repository with one ``git fast-import`` stream."""
     rng = random.Random(seed)
-    scale = Scale(rng, analyses, wagons, datasets)
     people = [(f"Person {i:03d}", f"user{i:03d}@example.org") for i in range(authors)]
     subprocess.run(["git", "init", "-q", "-b", "main", str(root)], check=True)
     proc = subprocess.Popen(["git", "fast-import", "--quiet"], cwd=root, stdin=subprocess.PIPE)
@@ -158,6 +167,36 @@ def generate(
         out.write(_data(message))
         for op in ops:
             out.write(op)
+
+    def put_text(path: str, text: str) -> bytes:
+        return f"M 100644 inline {path}\n".encode() + _data(text)
+
+    if scale == "foundation":
+        from _history_foundation import Editor, initial_files
+
+        files = initial_files(analyses, wagons, datasets, seed)
+        commit(0, "Initial configuration", [put_text(p, t) for p, t in files.items()])
+        editor = Editor(files, rng, put_text)
+        for n in range(1, commits):
+            commit(n, *editor.edit(n))
+    else:
+        _compact_history(rng, commit, commits, analyses, wagons, datasets)
+    out.close()
+    if proc.wait() != 0:
+        raise SystemExit("git fast-import failed")
+    subprocess.run(["git", "-C", str(root), "checkout", "-q", "main"], check=True)
+    subprocess.run(["git", "-C", str(root), "gc", "-q"], check=False)
+
+
+def _compact_history(
+    rng: random.Random,
+    commit: Callable[[int, str, list[bytes]], None],
+    commits: int,
+    analyses: int,
+    wagons: int,
+    datasets: int,
+) -> None:
+    scale = Scale(rng, analyses, wagons, datasets)
 
     def put(kind: str, name: str) -> bytes:
         return f"M 100644 inline {scale.path(kind, name)}\n".encode() + _data(
@@ -216,11 +255,6 @@ def generate(
             scale.wagons[new] = scale._new_wagon()
             wagon_names.append(new)
             commit(n, f"New wagon {new}", [put("wagon", new)])
-    out.close()
-    if proc.wait() != 0:
-        raise SystemExit("git fast-import failed")
-    subprocess.run(["git", "-C", str(root), "checkout", "-q", "main"], check=True)
-    subprocess.run(["git", "-C", str(root), "gc", "-q", "--aggressive"], check=False)
 
 
 def _cpu() -> float:
@@ -256,6 +290,13 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3, help="timed repetitions (median reported)")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--keep", type=Path, help="build the repository here and keep it")
+    parser.add_argument(
+        "--scale",
+        choices=["compact", "foundation"],
+        default="compact",
+        help="initial configuration: compact (100 analyses x 10 wagons) or the foundation "
+        "benchmark's (validate_scale.py; --analyses 2000 for its full size)",
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         root = args.keep or Path(tmp) / "repo"
@@ -269,6 +310,7 @@ def main() -> None:
                 wagons=args.wagons_per_analysis,
                 datasets=args.datasets,
                 seed=args.seed,
+                scale=args.scale,
             )
             print(f"generated {args.commits} commits in {time.perf_counter() - start:.1f} s")
         env = {**os.environ, "GIT_PAGER": "cat"}
