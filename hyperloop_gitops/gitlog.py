@@ -1,8 +1,9 @@
-"""Git plumbing for history and diffs: one log pass, blobs in bulk, trees, revisions.
+"""Git plumbing for history and diffs: log records, blobs in bulk, trees, revisions.
 
 GitPython opens the repository and runs git; the heavy lifting is two plumbing commands whose
 output is parsed here: ``git log --raw -z`` (every change to ``config/`` with blob ids, renames
-detected) and ``git cat-file --batch`` (all needed blobs in one process).
+detected; streamed by :mod:`hyperloop_gitops.gitstream`) and ``git cat-file --batch`` (many
+blobs from one process).
 """
 
 from __future__ import annotations
@@ -83,23 +84,6 @@ def _run(repo: git.Repo, args: list[str], stdin: Path | None = None) -> bytes:
         raise GitError(f"git {args[0]} failed: {detail}") from error
     assert isinstance(out, bytes)
     return out
-
-
-def read_log(repo: git.Repo, rev: str = "HEAD") -> list[tuple[Commit, list[FileChange]]]:
-    """Every commit reachable from ``rev`` that changed ``config/``, oldest first, with its files.
-
-    Merge commits contribute no changes of their own (their branches' commits carry them).
-    """
-    sha = resolve(repo, rev)
-    out = _run(
-        repo,
-        [
-            "log", "-z", "--raw", "--no-abbrev", "-M", "--topo-order", "--reverse",
-            f"--format={LOG_FORMAT}",
-            sha, "--", CONFIG_DIR,
-        ],
-    )  # fmt: skip
-    return [parse_commit(chunk) for chunk in COMMIT_START.split(out) if chunk]
 
 
 def parse_commit(chunk: bytes) -> tuple[Commit, list[FileChange]]:

@@ -4,7 +4,7 @@
 first and the blobs after leaves this process idle for the whole walk. Here git prints the
 log newest first as it goes; each commit's new blobs are requested at once from a
 ``git cat-file --batch`` process and handed to ``on_blob`` (the caller parses them) while git
-keeps working on another core. The commits come back oldest first, as ``read_log`` gives them.
+keeps working on another core. The commits come back oldest first.
 """
 
 from __future__ import annotations

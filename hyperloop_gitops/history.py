@@ -1,27 +1,41 @@
 """Per-entity history from one pass over the git log (📜).
 
-:func:`replay` walks every commit that touched ``config/`` once, oldest first, reading only
-the blobs that changed (one ``git cat-file --batch``), and yields each commit's entity changes
-with the configuration state after it. :func:`build_history` files those changes under each
-entity, following renames, so the site gets the history of *all* entities from one pass and
-``hyperloop history`` reads one entity's list from it.
+:func:`~hyperloop_gitops.replay.replay` walks every commit that touched ``config/`` once and
+yields each commit's entity changes with the configuration state after it.
+:class:`HistoryBuilder` files those changes under each entity, following renames, so the site
+gets the history of *all* entities from one pass and ``hyperloop history`` reads one entity's
+list from it.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 import git
 
-from hyperloop_gitops.entitypath import EntityRef, entity_of
+from hyperloop_gitops.entitypath import EntityRef
 from hyperloop_gitops.errors import NotFoundError
-from hyperloop_gitops.fielddiff import EntityDiff, diff_entity
-from hyperloop_gitops.gitlog import Commit, FileChange, read_blobs, resolve
-from hyperloop_gitops.gitstream import stream_log
-from hyperloop_gitops.snapshot import BlockParser, parse_yaml
+from hyperloop_gitops.fielddiff import EntityDiff
+from hyperloop_gitops.gitlog import Commit, resolve
+from hyperloop_gitops.replay import Step, StepChange, replay
+from hyperloop_gitops.snapshot import parse_yaml
+
+__all__ = [
+    "Author",
+    "Change",
+    "History",
+    "HistoryBuilder",
+    "Logins",
+    "Step",
+    "StepChange",
+    "build_history",
+    "logins_at",
+    "read_history",
+    "replay",
+]
 
 _NOREPLY = re.compile(r"(?:\d+\+)?([A-Za-z0-9](?:[A-Za-z0-9-]{0,38}))@users\.noreply\.github\.com")
 
@@ -66,153 +80,6 @@ class Logins:
     def author(self, commit: Commit) -> Author:
         """The author of ``commit`` with the login filled in where known."""
         return Author(commit.author_name, commit.author_email, self.login_of(commit.author_email))
-
-
-@dataclass(frozen=True)
-class StepChange:
-    """One entity changed by a commit: the diff, and the plain data before and after."""
-
-    diff: EntityDiff
-    old: Any
-    new: Any
-
-
-@dataclass(frozen=True)
-class Step:
-    """One commit of the replay. ``state`` is every entity's data after the commit; it is
-    the replay's live state, valid until the next step is requested."""
-
-    commit: Commit
-    changes: tuple[StepChange, ...]
-    state: Mapping[EntityRef, Any]
-
-
-def _refs(f: FileChange) -> tuple[EntityRef | None, EntityRef | None]:
-    """The entities a file change ends and begins (a move to another kind: a new entity)."""
-    old_ref = entity_of(f.old_path) if f.old_path else None
-    new_ref = entity_of(f.new_path) if f.new_path else None
-    if old_ref and new_ref and old_ref.kind != new_ref.kind:
-        return None, new_ref
-    return old_ref, new_ref
-
-
-def replay(repo: git.Repo, rev: str = "HEAD") -> Iterator[Step]:
-    """Every commit reachable from ``rev`` that changed an entity, oldest first."""
-    parser = BlockParser()
-    parsed: dict[str, Any] = {}
-    raw: dict[str, bytes] = {}
-    uses: dict[str, int] = {}
-    diffs: dict[FileChange, EntityDiff] = {}
-    waiting: dict[str, list[FileChange]] = {}
-
-    def diff_when_ready(f: FileChange) -> None:
-        old_ref, new_ref = _refs(f)
-        blobs = [b for b, ref in ((f.old_blob, old_ref), (f.new_blob, new_ref)) if b and ref]
-        missing = [b for b in blobs if b not in parsed]
-        if not missing:
-            old = parsed[f.old_blob] if old_ref and f.old_blob else None
-            new = parsed[f.new_blob] if new_ref and f.new_blob else None
-            diffs[f] = diff_entity(old_ref, old, new_ref, new)
-        else:
-            waiting.setdefault(missing[0], []).append(f)
-
-    def wanted(f: FileChange) -> str | None:
-        old_ref, new_ref = _refs(f)
-        if old_ref is None and new_ref is None:
-            return None
-        diff_when_ready(f)
-        if new_ref is not None and f.new_blob:
-            uses[f.new_blob] = uses.get(f.new_blob, 0) + 1
-            return f.new_blob
-        return None
-
-    def on_blob(blob: str, content: bytes) -> None:
-        # Runs while git is still walking the log: parsing and diffing overlap git's work.
-        parsed[blob] = parser.parse(content)
-        raw[blob] = content
-        for f in waiting.pop(blob, ()):
-            diff_when_ready(f)
-
-    log = stream_log(repo, resolve(repo, rev), wanted=wanted, on_blob=on_blob)
-    replayer = _Replayer(repo, parsed=parsed, raw=raw, uses=uses, parser=parser, diffs=diffs)
-    for commit, files in log:
-        changes = tuple(c for f in files if (c := replayer.change(f)) is not None)
-        if changes:
-            yield Step(commit, changes, replayer.state)
-
-
-_ABSENT: Any = object()
-
-
-class _Replayer:
-    """The configuration state while the log is replayed, and the parsing of versions.
-
-    A change's "before" is normally the state's current value (same blob): each version is
-    parsed once, as the "after" of the change that introduced it. Only where topological
-    order interleaves branches is an older version parsed again from its blob.
-    """
-
-    def __init__(
-        self,
-        repo: git.Repo,
-        *,
-        parsed: dict[str, Any],
-        raw: dict[str, bytes],
-        uses: dict[str, int],
-        parser: BlockParser,
-        diffs: dict[FileChange, EntityDiff],
-    ) -> None:
-        self._diffs = diffs
-        self._repo = repo
-        self._parsed = parsed
-        self._raw = raw
-        self._uses = uses
-        self._parser = parser
-        self.state: dict[EntityRef, Any] = {}
-        self._blob_of: dict[EntityRef, str] = {}
-
-    def _value(self, blob: str) -> Any:
-        # A version is the "after" of as many changes as introduce that content (usually
-        # one): let it go after the last, to keep memory flat.
-        value = self._parsed.get(blob, _ABSENT)
-        if value is _ABSENT:
-            # An older version again (branches interleaved): its text is still at hand.
-            content = self._raw.get(blob)
-            if content is None:
-                content = read_blobs(self._repo, [blob])[blob]
-            return self._parser.parse(content)
-        self._uses[blob] -= 1
-        if self._uses[blob] <= 0:
-            del self._parsed[blob]
-        return value
-
-    def change(self, f: FileChange) -> StepChange | None:
-        state = self.state
-        old_ref, new_ref = _refs(f)
-        if old_ref is None and f.old_path and (gone := entity_of(f.old_path)) is not None:
-            # A file moved to a place of another kind: the old entity ends, a new one
-            # begins. Reported as the creation; the removal is recorded in state only.
-            state.pop(gone, None)
-            self._blob_of.pop(gone, None)
-        if old_ref is None and new_ref is None:
-            return None
-        old = None
-        if old_ref is not None:
-            if f.old_blob and self._blob_of.get(old_ref) == f.old_blob:
-                old = state[old_ref]
-            elif f.old_blob:
-                old = self._value(f.old_blob)
-            state.pop(old_ref, None)
-            self._blob_of.pop(old_ref, None)
-        new = None
-        if new_ref is not None and f.new_blob:
-            new = self._value(f.new_blob)
-            state[new_ref] = new
-            self._blob_of[new_ref] = f.new_blob
-        diff = self._diffs.pop(f, None)
-        if diff is None:  # its older version never came through the log: diff it now
-            diff = diff_entity(old_ref, old, new_ref, new)
-        return StepChange(diff, old, new)
 
 
 @dataclass(frozen=True)
