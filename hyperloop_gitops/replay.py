@@ -41,7 +41,10 @@ class Step:
     state: Mapping[EntityRef, Any]
 
 
-def _refs(f: FileChange) -> tuple[EntityRef | None, EntityRef | None]:
+Refs = tuple[EntityRef | None, EntityRef | None]
+
+
+def _refs(f: FileChange) -> Refs:
     """The entities a file change ends and begins (a move to another kind: a new entity)."""
     old_ref = entity_of(f.old_path) if f.old_path else None
     new_ref = entity_of(f.new_path) if f.new_path else None
@@ -56,26 +59,31 @@ def replay(repo: git.Repo, rev: str = "HEAD") -> Iterator[Step]:
     parsed: dict[str, Any] = {}
     raw: dict[str, bytes] = {}
     uses: dict[str, int] = {}
-    diffs: dict[FileChange, EntityDiff] = {}
+    # Keyed by the change object's id: the objects live as long as the log, and hashing a
+    # dataclass of five strings per lookup costs more than it should.
+    refs: dict[int, Refs] = {}
+    diffs: dict[int, EntityDiff] = {}
     waiting: dict[str, list[FileChange]] = {}
 
-    def diff_when_ready(f: FileChange) -> None:
-        old_ref, new_ref = _refs(f)
-        blobs = [b for b, ref in ((f.old_blob, old_ref), (f.new_blob, new_ref)) if b and ref]
-        missing = [b for b in blobs if b not in parsed]
-        if not missing:
-            old = parsed[f.old_blob] if old_ref and f.old_blob else None
-            new = parsed[f.new_blob] if new_ref and f.new_blob else None
-            diffs[f] = diff_entity(old_ref, old, new_ref, new)
-        else:
-            waiting.setdefault(missing[0], []).append(f)
+    def diff_when_ready(f: FileChange, ref: Refs) -> None:
+        old_ref, new_ref = ref
+        old_blob = f.old_blob if old_ref is not None else None
+        new_blob = f.new_blob if new_ref is not None else None
+        for blob in (old_blob, new_blob):
+            if blob is not None and blob not in parsed:
+                waiting.setdefault(blob, []).append(f)
+                return
+        old = parsed[old_blob] if old_blob is not None else None
+        new = parsed[new_blob] if new_blob is not None else None
+        diffs[id(f)] = diff_entity(old_ref, old, new_ref, new)
 
     def wanted(f: FileChange) -> str | None:
-        old_ref, new_ref = _refs(f)
-        if old_ref is None and new_ref is None:
+        ref = _refs(f)
+        if ref[0] is None and ref[1] is None:
             return None
-        diff_when_ready(f)
-        if new_ref is not None and f.new_blob:
+        refs[id(f)] = ref
+        diff_when_ready(f, ref)
+        if ref[1] is not None and f.new_blob:
             uses[f.new_blob] = uses.get(f.new_blob, 0) + 1
             return f.new_blob
         return None
@@ -85,10 +93,12 @@ def replay(repo: git.Repo, rev: str = "HEAD") -> Iterator[Step]:
         parsed[blob] = parser.parse(content)
         raw[blob] = content
         for f in waiting.pop(blob, ()):
-            diff_when_ready(f)
+            diff_when_ready(f, refs[id(f)])
 
     log = stream_log(repo, resolve(repo, rev), wanted=wanted, on_blob=on_blob)
-    replayer = _Replayer(repo, parsed=parsed, raw=raw, uses=uses, parser=parser, diffs=diffs)
+    replayer = _Replayer(
+        repo, parsed=parsed, raw=raw, uses=uses, parser=parser, diffs=diffs, refs=refs
+    )
     for commit, files in log:
         changes = tuple(c for f in files if (c := replayer.change(f)) is not None)
         if changes:
@@ -114,9 +124,11 @@ class _Replayer:
         raw: dict[str, bytes],
         uses: dict[str, int],
         parser: BlockParser,
-        diffs: dict[FileChange, EntityDiff],
+        diffs: dict[int, EntityDiff],
+        refs: dict[int, Refs],
     ) -> None:
         self._diffs = diffs
+        self._refs = refs
         self._repo = repo
         self._parsed = parsed
         self._raw = raw
@@ -142,7 +154,7 @@ class _Replayer:
 
     def change(self, f: FileChange) -> StepChange | None:
         state = self.state
-        old_ref, new_ref = _refs(f)
+        old_ref, new_ref = self._refs.get(id(f), (None, None))
         if old_ref is None and f.old_path and (gone := entity_of(f.old_path)) is not None:
             # A file moved to a place of another kind: the old entity ends, a new one
             # begins. Reported as the creation; the removal is recorded in state only.
@@ -163,7 +175,7 @@ class _Replayer:
             new = self._value(f.new_blob)
             state[new_ref] = new
             self._blob_of[new_ref] = f.new_blob
-        diff = self._diffs.pop(f, None)
+        diff = self._diffs.pop(id(f), None)
         if diff is None:  # its older version never came through the log: diff it now
             diff = diff_entity(old_ref, old, new_ref, new)
         return StepChange(diff, old, new)
