@@ -126,6 +126,13 @@ def test_notifications_command(gitrepo: GitRepo) -> None:
         "    wagon cf/flow disabled on D1: disabled by @bob",
         "    your wagons: cf/flow (cf)",
     ]
+    result = runner.invoke(main, ["--repo", str(gitrepo.root), "notifications"])
+    assert result.stdout.splitlines()[-2:] == [
+        "    dataset D1 changed: exclude list",
+        "    wagons: cf/flow, lf/spectra (cf, lf)",
+    ]
+    result = runner.invoke(main, ["--repo", str(gitrepo.root), "notifications", "--user", "bob"])
+    assert "    your wagons: lf/spectra (lf)" in result.stdout.splitlines()
     result = runner.invoke(main, ["--repo", str(gitrepo.root), "notifications", "--json"])
     data = json.loads(result.stdout)
     assert len(data["notifications"]) == 10
