@@ -86,6 +86,18 @@ def _run(repo: git.Repo, args: list[str], stdin: Path | None = None) -> bytes:
     return out
 
 
+def _path(raw: bytes) -> str:
+    # Paths are bytes to git; a non-UTF-8 one cannot name an entity, but must not stop us.
+    return raw.decode("utf-8", "surrogateescape")
+
+
+def _blob(mode: str, blob: str) -> str | None:
+    """The blob id of a file side, or None: absent (all zeros) or not a file (a submodule)."""
+    if _NULL_SHA.fullmatch(blob) or mode == "160000":
+        return None
+    return blob
+
+
 def parse_commit(chunk: bytes) -> tuple[Commit, list[FileChange]]:
     """One commit's record of ``git log -z --raw --format=LOG_FORMAT`` (after its ``\\x01``)."""
     tokens = chunk.split(b"\x00")
@@ -102,25 +114,25 @@ def parse_commit(chunk: bytes) -> tuple[Commit, list[FileChange]]:
     rest = tokens[6:]
     i = 0
     while i < len(rest):
-        meta = rest[i].lstrip(b"\n").decode()
+        meta = rest[i].lstrip(b"\n").decode("ascii", "replace")
         i += 1
         if not meta.startswith(":"):
             continue
-        _, _, old_blob, new_blob, status = meta[1:].split(" ")
+        old_mode, new_mode, old_blob, new_blob, status = meta[1:].split(" ")
         letter = status[0]
         if letter in "RC":
-            old_path, new_path = rest[i].decode(), rest[i + 1].decode()
+            old_path, new_path = _path(rest[i]), _path(rest[i + 1])
             i += 2
         else:
-            old_path = new_path = rest[i].decode()
+            old_path = new_path = _path(rest[i])
             i += 1
         changes.append(
             FileChange(
                 status=letter,
                 old_path=None if letter == "A" else old_path,
                 new_path=None if letter == "D" else new_path,
-                old_blob=None if _NULL_SHA.fullmatch(old_blob) else old_blob,
-                new_blob=None if _NULL_SHA.fullmatch(new_blob) else new_blob,
+                old_blob=_blob(old_mode, old_blob),
+                new_blob=_blob(new_mode, new_blob),
             )
         )
     return commit, changes
@@ -157,7 +169,7 @@ def list_tree(repo: git.Repo, rev: str) -> dict[str, str]:
     for entry in out.split(b"\x00"):
         if not entry:
             continue
-        meta, path = entry.decode().split("\t", 1)
+        meta, path = entry.decode("utf-8", "surrogateescape").split("\t", 1)
         _, kind, blob = meta.split(" ")
         if kind == "blob":
             tree[path] = blob

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 
 import pytest
 
@@ -229,3 +230,23 @@ def test_concurrent_edits_of_one_file_on_two_branches(gitrepo: GitRepo) -> None:
         "grow": (FieldChange("updated", "size_tb", 1, 2),),
         "describe": (FieldChange("updated", "description", "a", "b"),),
     }
+
+
+def test_odd_files_under_config_do_not_stop_history(gitrepo: GitRepo) -> None:
+    gitrepo.commit("add", {"config/runlists/R.yaml": "name: R\nruns: [1]\n"})
+    # A file whose name is not UTF-8, and a submodule (gitlink) at an entity's path.
+    (gitrepo.root / "config").joinpath(os.fsdecode(b"caf\xe9.yaml")).write_text("x: 1\n")
+    gitrepo.commit("odd name", {"config/runlists/R.yaml": "name: R\nruns: [1, 2]\n"}, author="dan")
+    head = gitrepo.git("rev-parse", "HEAD").strip()
+    gitrepo.git("update-index", "--add", "--cacheinfo", f"160000,{head},config/datasets/D.yaml")
+    gitrepo.git("commit", "-q", "-m", "gitlink")
+    history = read_history(open_repo(gitrepo.root))
+    assert [(c.commit.subject, c.diff.op) for c in history.of(EntityRef("runlist", "R"))] == [
+        ("add", "created"),
+        ("odd name", "updated"),
+    ]
+    # A submodule is no configuration file: it reads as an entity without content.
+    gitlink = history.of(EntityRef("dataset", "D"))
+    assert [(c.commit.subject, c.diff.op, c.diff.fields) for c in gitlink] == [
+        ("gitlink", "created", (FieldChange("created", "", None, None),))
+    ]
