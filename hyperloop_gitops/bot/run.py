@@ -1,8 +1,9 @@
 """The bot's edges: gather facts (git, forge), decide (pure), then speak (forge).
 
-``local_report`` needs no forge at all; ``process_pull_request`` and ``process_comment`` are
-what ``hyperloop bot pr`` and the webhook server run. Parts of the pipeline that this build
-cannot compute are named in the comment's notes, never silently left out.
+``local_report`` needs no forge at all; ``process_pull_request`` is what ``hyperloop bot pr``
+and the webhook server run for a pull request (``respond`` handles comments). Parts of the
+pipeline that this build cannot compute are named in the comment's notes, never left out
+silently.
 """
 
 from __future__ import annotations
@@ -11,20 +12,19 @@ import functools
 import re
 import subprocess
 import tempfile
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Protocol
 
 import git
 
 from hyperloop_gitops.bot import revisions
-from hyperloop_gitops.bot.commands import Decision, decide, overall_reaction, parse_commands
 from hyperloop_gitops.bot.comment import render_comment
 from hyperloop_gitops.bot.forge import Forge
-from hyperloop_gitops.bot.pipeline import PullFacts, build_view, members_of, roles_of
+from hyperloop_gitops.bot.pipeline import PullFacts, build_view, roles_of
 from hyperloop_gitops.bot.report import check_run, statuses
-from hyperloop_gitops.bot.roles import Roles, is_team
+from hyperloop_gitops.bot.roles import is_team
 from hyperloop_gitops.bot.view import PlanEntry, PrView, WagonTestRow
 from hyperloop_gitops.config import LoadResult, load_repository
 from hyperloop_gitops.history import read_history
@@ -255,86 +255,3 @@ def _decide(
             on_view(view_with(rows))
 
     return view_with(tests(base, head, impact, progress))
-
-
-@dataclass(frozen=True)
-class CommentOutcome:
-    """The decisions on one comment's commands, and whether the pull request was re-run."""
-
-    decisions: tuple[Decision, ...]
-    rerun: bool = False
-
-
-def process_comment(
-    forge: Forge,
-    root: Path,
-    payload: Mapping[str, Any],
-    *,
-    rerun: Callable[[int, frozenset[str] | bool], object] | None = None,
-    config_rev: str | None = None,
-) -> CommentOutcome:
-    """Act on the ``/hyperloop`` commands of an ``issue_comment`` delivery.
-
-    Roles and members come from the default branch (``config_rev``, else the working tree
-    at ``root``), never from the pull request. ``rerun(number, force)`` re-runs the bot on the
-    pull request for ``plan`` and ``retest``; ``force`` names the wagons whose tests must run
-    again (``True``: all of them), from ``retest``.
-    """
-    comment = payload.get("comment") or {}
-    issue = payload.get("issue") or {}
-    user = comment.get("user") or {}
-    if payload.get("action") != "created" or user.get("type") == "Bot":
-        return CommentOutcome(())  # edits, deletions and bots (ourselves included) are ignored
-    commands = parse_commands(str(comment.get("body") or ""))
-    if not commands:
-        return CommentOutcome(())
-    number = int(issue["number"])
-    actor = str(user["login"])
-    if config_rev is None:
-        config = load_repository(root)
-    else:
-        with tempfile.TemporaryDirectory(prefix="hyperloop-bot-") as tmp:
-            config = load_revision(root, revisions.resolve(root, config_rev), Path(tmp))
-    roles = Roles.from_settings(config.repository.settings)
-    is_pull = "pull_request" in issue
-    author = str((issue.get("user") or {}).get("login") or "") if is_pull else None
-    members = members_of(config)
-    if is_pull:
-        # "retest" is for the members of the analyses this pull request touches.
-        touched = {
-            f.path.split("/")[2]
-            for f in forge.changed_files(number)
-            if f.path.startswith("config/analyses/") and f.path.count("/") >= 3
-        }
-        members = {name: m for name, m in members.items() if name in touched}
-    decisions = tuple(
-        decide(
-            command,
-            actor=actor,
-            roles=roles,
-            actor_teams=teams_of(forge, actor, sorted(roles.teams())),
-            pr_author=author,
-            analysis_members=members,
-        )
-        for command in commands
-    )
-    reaction = overall_reaction(decisions)
-    if reaction is not None:
-        forge.add_reaction(int(comment["id"]), reaction)
-    replies = [d.reply for d in decisions if d.reply]
-    wants_rerun = any(d.action and d.action.kind in ("plan", "retest") for d in decisions)
-    for d in decisions:
-        if d.action and d.action.kind in ("kill", "resubmit"):
-            replies.append(
-                f"`/hyperloop {d.action.kind} {d.action.target}` is allowed, but this build of"
-                " the bot cannot act on trains yet: run"
-                f" `hyperloop trains {d.action.kind} {d.action.target}` where the state lives."
-            )
-    for text in replies:
-        forge.reply(number, text)
-    if wants_rerun and is_pull and rerun is not None:
-        targets = [d.action.target for d in decisions if d.action and d.action.kind == "retest"]
-        force: frozenset[str] | bool = None in targets or frozenset(t for t in targets if t)
-        rerun(number, force)
-        return CommentOutcome(decisions, rerun=True)
-    return CommentOutcome(decisions)

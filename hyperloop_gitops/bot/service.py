@@ -13,7 +13,8 @@ from pathlib import Path
 
 from hyperloop_gitops.bot import revisions
 from hyperloop_gitops.bot.github import GitHubForge
-from hyperloop_gitops.bot.run import process_comment, process_pull_request
+from hyperloop_gitops.bot.respond import process_comment
+from hyperloop_gitops.bot.run import process_pull_request
 from hyperloop_gitops.bot.wagontests import clone_tests
 from hyperloop_gitops.bot.webhook import Event
 

@@ -136,7 +136,8 @@ def pr(  # noqa: PLR0917  (click passes each option as an argument)
     On an issue_comment event, act on its /hyperloop commands instead.
     """
     from hyperloop_gitops.bot.github import GitHubForge
-    from hyperloop_gitops.bot.run import process_comment, process_pull_request
+    from hyperloop_gitops.bot.respond import process_comment
+    from hyperloop_gitops.bot.run import process_pull_request
     from hyperloop_gitops.bot.wagontests import clone_tests
 
     token = os.environ.get(TOKEN_ENV)

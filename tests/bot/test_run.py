@@ -16,7 +16,8 @@ from fakegithub import FakeGitHub
 
 from hyperloop_gitops.bot.forge import COMMENT_MARKER
 from hyperloop_gitops.bot.github import GitHubForge
-from hyperloop_gitops.bot.run import local_report, process_comment, process_pull_request
+from hyperloop_gitops.bot.respond import process_comment
+from hyperloop_gitops.bot.run import local_report, process_pull_request
 from hyperloop_gitops.cli import main
 from hyperloop_gitops.errors import GitError
 
