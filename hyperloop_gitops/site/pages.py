@@ -30,10 +30,12 @@ def build_all(writer: Writer) -> None:
     tests_of: dict[str, list[TestView]] = defaultdict(list)
     for test in data.tests:
         tests_of[test.wagon].append(test)
+    rows = _wagon_rows(data, latest)
+    dependents = _dependents(data)
     _dashboard(writer)
-    _analyses(writer, latest)
+    _analyses(writer, rows)
     for wagon_id in sorted(data.repository.wagons):
-        _wagon(writer, wagon_id, latest, tests_of.get(wagon_id, []))
+        _wagon(writer, wagon_id, latest, tests_of.get(wagon_id, []), dependents.get(wagon_id, []))
     _datasets(writer, latest)
     writer.render(
         "runlists.html",
@@ -42,7 +44,7 @@ def build_all(writer: Writer) -> None:
         runlists=[data.repository.runlists[n] for n in sorted(data.repository.runlists)],
     )
     _submission(writer, latest)
-    _users(writer, latest)
+    _users(writer, rows)
     writer.render(
         "notifications.html",
         "notifications.html",
@@ -123,12 +125,13 @@ def _describe_series(labels: list[str], series: dict[str, list[float]]) -> str:
 
 
 def _wagon_rows(
-    data: SiteData, analysis: str, latest: dict[tuple[str, str], TestView]
-) -> list[dict[str, Any]]:
-    rows = []
-    for wagon_id in sorted(w for w in data.repository.wagons if w.split("/")[0] == analysis):
+    data: SiteData, latest: dict[tuple[str, str], TestView]
+) -> dict[str, list[dict[str, Any]]]:
+    """Per analysis, its wagons as table rows (computed once: users' pages share them)."""
+    rows: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for wagon_id in sorted(data.repository.wagons):
         wagon = data.repository.wagons[wagon_id]
-        rows.append(
+        rows[wagon_id.split("/")[0]].append(
             {
                 "id": wagon_id,
                 "wagon": wagon,
@@ -138,7 +141,28 @@ def _wagon_rows(
     return rows
 
 
-def _analyses(writer: Writer, latest: dict[tuple[str, str], TestView]) -> None:
+def _dependents(data: SiteData) -> dict[str, list[str]]:
+    """Every wagon's dependents, direct or not, sorted: one pass over all dependencies
+    (asking the repository wagon by wagon would scan every wagon for each)."""
+    reverse: dict[str, set[str]] = defaultdict(set)
+    for wagon_id in data.repository.wagons:
+        for dependency in data.repository.dependencies_of(wagon_id):
+            reverse[dependency].add(wagon_id)
+    result: dict[str, list[str]] = {}
+    for wagon_id in reverse:
+        found: set[str] = set()
+        todo = [wagon_id]
+        while todo:
+            for dependent in reverse.get(todo.pop(), ()):
+                if dependent not in found:
+                    found.add(dependent)
+                    todo.append(dependent)
+        found.discard(wagon_id)
+        result[wagon_id] = sorted(found)
+    return result
+
+
+def _analyses(writer: Writer, rows: dict[str, list[dict[str, Any]]]) -> None:
     data = writer.data
     repo = data.repository
     wagon_count: dict[str, int] = defaultdict(int)
@@ -160,7 +184,7 @@ def _analyses(writer: Writer, latest: dict[tuple[str, str], TestView]) -> None:
             f"analyses/{name}.html",
             title=f"Analysis {name}",
             analysis=repo.analyses[name],
-            wagons=_wagon_rows(data, name, latest),
+            wagons=rows.get(name, []),
             history=data.history("analysis", name),
             logins=set(user_logins(data)),
         )
@@ -189,7 +213,11 @@ def _config_table(wagon: Any) -> tuple[list[str], list[dict[str, Any]]]:
 
 
 def _wagon(
-    writer: Writer, wagon_id: str, latest: dict[tuple[str, str], TestView], tests: list[TestView]
+    writer: Writer,
+    wagon_id: str,
+    latest: dict[tuple[str, str], TestView],
+    tests: list[TestView],
+    dependents: list[str],
 ) -> None:
     data = writer.data
     repo = data.repository
@@ -216,7 +244,7 @@ def _wagon(
         rows=rows,
         dependencies=repo.dependencies_of(wagon_id),
         closure=[w for w in repo.dependency_closure(wagon_id) if w != wagon_id],
-        dependents=repo.dependents_of(wagon_id),
+        dependents=dependents,
         enabled=[(e, latest.get((wagon_id, e.dataset))) for e in wagon.enabled],
         results=results,
         statistics=statistics_graphs(writer, f"plots/wagons/{analysis}/{name}-stats", tests),
@@ -287,12 +315,14 @@ def _submission(writer: Writer, latest: dict[tuple[str, str], TestView]) -> None
     data = writer.data
     repo = data.repository
     groups = []
+    by_dataset: dict[str, list[str]] = defaultdict(list)
+    for wagon_id, dataset in dashboard.enabled_pairs(data):
+        by_dataset[dataset].append(wagon_id)
     for dataset_name in sorted(repo.datasets):
         rows = []
         totals = {"cpu": 0.0, "pss": 0.0}
-        for wagon_id, dataset in dashboard.enabled_pairs(data):
-            if dataset != dataset_name:
-                continue
+        dataset = dataset_name
+        for wagon_id in by_dataset.get(dataset_name, []):
             wagon = repo.wagons[wagon_id]
             entry = wagon.enablement(dataset)
             test = latest.get((wagon_id, dataset))
@@ -320,7 +350,7 @@ def _submission(writer: Writer, latest: dict[tuple[str, str], TestView]) -> None
     writer.render("submission.html", "submission.html", title="Train Submission", groups=groups)
 
 
-def _users(writer: Writer, latest: dict[tuple[str, str], TestView]) -> None:
+def _users(writer: Writer, rows: dict[str, list[dict[str, Any]]]) -> None:
     data = writer.data
     repo = data.repository
     logins = user_logins(data)
@@ -337,7 +367,7 @@ def _users(writer: Writer, latest: dict[tuple[str, str], TestView]) -> None:
             login=login,
             name=names.get(login, ""),
             analyses=mine,
-            wagons={a.name: _wagon_rows(data, a.name, latest) for a in mine},
+            wagons={a.name: rows.get(a.name, []) for a in mine},
             notifications=sorted(
                 (n for n in data.notifications if n.login == login),
                 key=lambda n: (n.time, n.id),

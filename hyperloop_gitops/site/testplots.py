@@ -37,9 +37,14 @@ class Graph:
 
 
 def pick(numbers: Mapping[str, float], words: Sequence[str]) -> tuple[str, float] | None:
-    """The first metric (sorted by name) whose name holds every word, case-insensitively."""
+    """The first metric (sorted by name) whose name holds every word, case-insensitively.
+
+    Metrics scaled to the whole dataset ("expected ...") match only when asked for.
+    """
     for name in sorted(numbers):
         lowered = name.lower()
+        if "expected" in lowered and "expected" not in words:
+            continue
         if all(w in lowered for w in words):
             return name, numbers[name]
     return None
@@ -59,34 +64,33 @@ def headlines(test: TestView) -> list[tuple[str, str, str]]:
 
 
 def test_graphs(writer: Writer, test: TestView) -> list[Graph]:
-    """PSS and CPU over time per device (top devices by average), written once per test."""
+    """PSS, CPU and private memory over time per device (top devices by average), one figure
+    per test, written once however many pages show it."""
     if test.perf_metrics is None or not _SAFE_KEY.fullmatch(test.key):
         return []
-    graphs = []
+    rows = []
     for metric, label, scale, unit in (
         ("proportionalSetSize", "PSS", 1 / 1024, "MB"),
         ("cpuUsedPercentage", "CPU", 1.0, "%"),
         ("privateMemory", "private memory", 1 / 1024, "MB"),
     ):
-        page = f"plots/tests/{test.key}-{metric}.svg"
         lines = _lines(test.perf_metrics, metric, scale)
-        if not lines:
-            continue
-        if not writer.exists(page):
-            writer.write_text(
-                page,
-                plots.time_series(
-                    lines,
-                    title=f"{label} per device",
-                    xlabel="time since start (s)",
-                    ylabel=f"{label} ({unit})",
-                ),
-            )
-        devices = ", ".join(lines)
-        graphs.append(
-            Graph(page, f"{label} over time of {test.wagon} on {test.dataset}: {devices}")
+        if lines:
+            rows.append((f"{label} per device", f"{label} ({unit})", lines))
+    if not rows:
+        return []
+    page = f"plots/tests/{test.key}.svg"
+    if not writer.exists(page):
+        writer.write_text(page, plots.panels(rows, xlabel="time since start (s)"))
+    devices = sorted({d for _, _, lines in rows for d in lines})
+    shown = ", ".join(title.removesuffix(" per device") for title, _, _ in rows)
+    return [
+        Graph(
+            page,
+            f"{shown} over time of the test of {test.wagon} on {test.dataset}, "
+            f"per device: {', '.join(devices)}",
         )
-    return graphs
+    ]
 
 
 def _lines(
@@ -111,14 +115,18 @@ def _lines(
     }
 
 
+STATISTICS = (("PSS max", ("pss", "max")), ("CPU", ("cpu",)), ("wall time", ("wall",)))
+
+
 def statistics_graphs(writer: Writer, stem: str, tests: Sequence[TestView]) -> list[Graph]:
-    """Each headline metric of a wagon's tests over time (test statistics), from two tests on."""
+    """PSS max, CPU and wall time of each of a wagon's tests over time, per dataset (test
+    statistics), from two dated tests on."""
     dated = [t for t in tests if t.time is not None]
     if len(dated) < 2 or dated[0].time is None:
         return []
     first = dated[0].time
-    graphs: list[Graph] = []
-    for label, words in HEADLINES:
+    rows = []
+    for label, words in STATISTICS:
         points: dict[str, list[tuple[float, float]]] = {}
         metric = ""
         for test in dated:
@@ -127,17 +135,11 @@ def statistics_graphs(writer: Writer, stem: str, tests: Sequence[TestView]) -> l
                 metric = found[0]
                 series = points.setdefault(test.dataset, [])
                 series.append(((test.time - first).total_seconds() / 86400, found[1]))
-        if sum(len(p) for p in points.values()) < 2:
-            continue
-        page = f"{stem}-{len(graphs)}.svg"
-        writer.write_text(
-            page,
-            plots.time_series(
-                points,
-                title=f"{label} per test",
-                xlabel="days since the first test",
-                ylabel=metric,
-            ),
-        )
-        graphs.append(Graph(page, f"{label} ({metric}) of each test over time, per dataset"))
-    return graphs
+        if sum(len(p) for p in points.values()) >= 2:
+            rows.append((f"{label} per test", metric, points))
+    if not rows:
+        return []
+    page = f"{stem}.svg"
+    writer.write_text(page, plots.panels(rows, xlabel="days since the first test"))
+    labels = ", ".join(f"{title.removesuffix(' per test')} ({metric})" for title, metric, _ in rows)
+    return [Graph(page, f"Test statistics over time, per dataset: {labels}")]

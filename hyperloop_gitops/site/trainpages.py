@@ -43,8 +43,18 @@ def build_all(writer: Writer) -> None:
     for train in data.trains:
         by_dataset[train.dataset].append(train)
     histograms: dict[str, list[Histogram]] = {}
-    for train in data.trains:
-        _train(writer, train, tests, by_dataset[train.dataset], histograms)
+    summaries = {t.id: summary(t) for t in data.trains}
+    for same_dataset in by_dataset.values():
+        for position, train in enumerate(same_dataset):
+            _train(
+                writer,
+                train,
+                position=position,
+                tests=tests,
+                same_dataset=same_dataset,
+                histograms=histograms,
+                summaries=summaries,
+            )
 
 
 def summary(train: TrainView) -> dict[str, Any]:
@@ -79,11 +89,13 @@ def _merged_files(writer: Writer, train: TrainView) -> list[Path]:
 def _train(
     writer: Writer,
     train: TrainView,
+    *,
+    position: int,
     tests: dict[str, TestView],
     same_dataset: list[TrainView],
     histograms: dict[str, list[Histogram]],
+    summaries: dict[str, dict[str, Any]],
 ) -> None:
-    position = same_dataset.index(train)
     others = same_dataset[max(0, position - COMPARE_WITH) : position]
     others += same_dataset[position + 1 : position + 1 + COMPARE_WITH]
     wagons = []
@@ -93,7 +105,7 @@ def _train(
         wagons.append({"wagon": wagon, "test": test, "headlines": headlines(test) if test else []})
         if test is not None:
             graphs.extend(test_graphs(writer, test))
-    merged = _merged_plots(writer, train, same_dataset[:position], histograms)
+    merged = _merged_plots(writer, train, same_dataset, position, histograms)
     issue = dashboard.train_has_issues(
         train, writer.data.repository.settings.policy.failed_jobs_issue_percent
     )
@@ -108,20 +120,22 @@ def _train(
         issue=issue,
         jobs=train.jobs[:MAX_JOBS_LISTED],
         job_states=dashboard.JOB_STATES,
-        compare={"self": summary(train), "others": [summary(o) for o in others]},
-        known_wagons=set(writer.data.repository.wagons),
+        compare={"self": summaries[train.id], "others": [summaries[o.id] for o in others]},
+        known_wagons=writer.data.repository.wagons,
     )
 
 
 def _merged_plots(
     writer: Writer,
     train: TrainView,
-    earlier: list[TrainView],
+    same_dataset: list[TrainView],
+    position: int,
     cache: dict[str, list[Histogram]],
 ) -> list[dict[str, str]]:
     files = _merged_files(writer, train)
     if not files:
         return []
+    earlier = same_dataset[:position]
     mine = cache[train.id] = [h for f in files for h in read_histograms(f)]
     previous = next((t for t in reversed(earlier) if cache.get(t.id)), None)
     before = {h.path: h for h in cache[previous.id]} if previous else {}

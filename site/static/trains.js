@@ -20,8 +20,8 @@
     Object.keys(a.jobs).sort().forEach(function (k) { fields.push(["jobs " + k, a.jobs[k], (b.jobs || {})[k]]); });
     var onlyA = a.wagons.filter(function (w) { return b.wagons.indexOf(w) < 0; });
     var onlyB = b.wagons.filter(function (w) { return a.wagons.indexOf(w) < 0; });
-    fields.push(["wagons only in " + a.id, onlyA.join(", ") || "–", ""]);
-    fields.push(["wagons only in " + b.id, "", onlyB.join(", ") || "–"]);
+    fields.push(["wagons only in " + a.id, onlyA.join(", ") || "–", "", onlyA.length > 0]);
+    fields.push(["wagons only in " + b.id, "", onlyB.join(", ") || "–", onlyB.length > 0]);
     return fields;
   }
   function show() {
@@ -35,7 +35,8 @@
     var body = table.createTBody();
     rows(data.self, other).forEach(function (f) {
       var row = body.insertRow();
-      if (String(f[1]) !== String(f[2])) { row.className = "changed"; }
+      var differs = f.length > 3 ? f[3] : String(f[1]) !== String(f[2]);
+      if (differs) { row.className = "changed"; }
       var th = document.createElement("th"); th.scope = "row"; th.textContent = f[0]; row.appendChild(th);
       row.insertCell().textContent = String(f[1] === undefined ? "–" : f[1]);
       row.insertCell().textContent = String(f[2] === undefined ? "–" : f[2]);
