@@ -32,8 +32,8 @@ from hyperloop_gitops.impact import Impact, compute_impact
 from hyperloop_gitops.semdiff import diff_revisions
 
 GAP_TESTS = (
-    "Wagon tests: not run (the bot ran without tests, or this build has no wagon-test planner);"
-    " run `hyperloop test WAGON --dataset DATASET` locally."
+    "Wagon tests: not run (the bot ran with --no-tests); run `hyperloop test WAGON --dataset"
+    " DATASET` locally, or drop --no-tests."
 )
 GAP_PLAN = "Plan of trains: not computed by this build of the bot (the reconciler is not wired in)."
 
