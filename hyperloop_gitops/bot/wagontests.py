@@ -73,13 +73,19 @@ class RunWagonTests:
                 result, reused = run.result, run.reused
             else:
                 result, reused = stored, True
-            previous = self._base_result(base, request)
+            previous = self._base_result(base, request, plan.content_hash)
             rows[i] = row_from_result(result, base=previous, reused=reused)
             progress(list(rows))
         return rows
 
-    def _base_result(self, base: LoadResult, request: TestRequest) -> TestResult | None:
-        """The base branch's stored result of the same wagon test, when there is one."""
+    def _base_result(
+        self, base: LoadResult, request: TestRequest, head_hash: str
+    ) -> TestResult | None:
+        """The base branch's stored result of the same wagon test, when there is one.
+
+        None when the base's test is the very same test (same content hash): a delta against
+        itself would say nothing.
+        """
         if not base.ok:
             return None
         wagon = base.repository.wagons.get(request.wagon)
@@ -88,6 +94,8 @@ class RunWagonTests:
         try:
             plan = self.plan_test(base.repository, request.wagon, request.dataset)
         except HyperloopError:
+            return None
+        if plan.content_hash == head_hash:
             return None
         return self.store.get(plan.content_hash)
 

@@ -163,6 +163,7 @@ def test_cli_local_prints_the_comment(clone: Clone) -> None:
             head,
             "--author",
             "olga-op",
+            "--no-tests",
         ],
     )
     assert result.exit_code == 0, result.output
@@ -171,6 +172,30 @@ def test_cli_local_prints_the_comment(clone: Clone) -> None:
     )
     assert result.output.endswith(
         "Commands: `/hyperloop retest`, `/hyperloop plan`, `/hyperloop help`\n"
+    )
+
+
+def test_cli_local_without_test_data_says_how_to_make_it(clone: Clone) -> None:
+    base = clone.git("rev-parse", "HEAD")
+    head = clone.commit(
+        {WAGON: clone.edit(WAGON, "etaMax: 0.8", "etaMax: 0.7")}, email="alice@example.org"
+    )
+    result = CliRunner().invoke(
+        main, ["-C", str(clone.root), "bot", "local", "--base", base, "--head", head]
+    )
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[2] == "### 💣 Not ready — 2 wagon tests failed"
+    data = clone.root.resolve() / ".hyperloop" / "data"
+    row = next(
+        line
+        for line in lines
+        if line.startswith("| 💣 | `pwglf-spectra/pt-spectrum` | LHC22o_pass6 |")
+    )
+    assert row.endswith(
+        "| – | – | – | – | – | – | 2 of 2 test input files of dataset LHC22o_pass6 are missing"
+        f" (first: {data}/LHC22o_pass6/LHC22o/526641/apass6/0001/AO2D.root); generate them"
+        " with: hyperloop data generate LHC22o_pass6 |"
     )
 
 
@@ -333,7 +358,9 @@ def test_cli_pr_in_an_actions_environment(
     monkeypatch.setenv("GITHUB_REPOSITORY", "octo/config")
     monkeypatch.setenv("GITHUB_API_URL", fake.base_url)
     monkeypatch.setenv("GITHUB_RUN_ID", "42")
-    result = CliRunner().invoke(main, ["-C", str(clone.root), "bot", "pr", "--no-throttle"])
+    result = CliRunner().invoke(
+        main, ["-C", str(clone.root), "bot", "pr", "--no-throttle", "--no-tests"]
+    )
     assert result.exit_code == 0, result.output
     assert result.output.splitlines()[0] == "pull request #7: olga-op: comment 1001"
     statuses = [r.body for r in fake.requests if r.path.startswith(f"{REPO}/statuses/")]
@@ -382,7 +409,9 @@ def test_webhook_delivery_runs_the_bot(fake: FakeGitHub, clone: Clone, tmp_path:
     base = clone.git("rev-parse", "HEAD")
     head = clone.commit({DATASET: exclude_more(clone)}, email="olga@example.org")
     seed_pull(fake, clone, base, head, "olga-op")
-    service = Service(root=clone.root, token=fake.token, api_url=fake.base_url, polite=False)
+    service = Service(
+        root=clone.root, token=fake.token, api_url=fake.base_url, polite=False, run_tests=False
+    )
     config = WebhookConfig(
         secret=b"s3cret", repositories=frozenset({"octo/config"}), state_dir=tmp_path / "state"
     )
