@@ -572,3 +572,51 @@ def test_local_report_with_real_test_runs(clone: Clone, tmp_path: Path) -> None:
     assert [r.reused for r in again.view.tests or ()] == [True, True]
     assert "#### Wagon tests: 2 of 2 done (2 reused from earlier identical tests)" in again.comment
     assert len(store.all()) == 4
+
+
+def test_the_token_never_reaches_a_wagon_test(
+    fake: FakeGitHub, clone: Clone, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import hashlib
+    import sys
+
+    from hyperloop_gitops.bot.wagontests import RunWagonTests
+    from hyperloop_gitops.testing.runner import Step
+    from hyperloop_gitops.testing.store import ResultStore
+    from hyperloop_gitops.testing.wagon_test import TestPlan
+
+    monkeypatch.setenv("GITHUB_TOKEN", fake.token)
+    monkeypatch.setenv("HYPERLOOP_WEBHOOK_SECRET", "s3cret")
+    seen = tmp_path / "environment.json"
+    script = (
+        "import json, os; "
+        f"json.dump(dict(os.environ), open({str(seen)!r}, 'w')); "
+        "open('AnalysisResults.root', 'wb').write(b'x')"
+    )
+
+    def plan(repository: object, wagon: str, dataset: str) -> TestPlan:
+        digest = hashlib.sha256(f"{wagon}@{dataset}".encode()).hexdigest()[:32]
+        return TestPlan(
+            wagon=wagon,
+            subwagon=None,
+            dataset=dataset,
+            package_tag="t",
+            content_hash=digest,
+            steps=(Step((sys.executable, "-c", script), "stand-in"),),
+        )
+
+    base = clone.git("rev-parse", "HEAD")
+    head = clone.commit(
+        {WAGON: clone.edit(WAGON, "etaMax: 0.8", "etaMax: 0.7")}, email="alice@example.org"
+    )
+    seed_pull(fake, clone, base, head, "alice")
+    forge = GitHubForge("octo/config", fake.token, base_url=fake.base_url, polite=False)
+    tests = RunWagonTests(store=ResultStore(tmp_path / "results"), plan_test=plan, interval_s=0.05)
+    process_pull_request(
+        forge, clone.root, 7, repo="octo/config", tests=tests, fetch_token=fake.token
+    )
+    environment = json.loads(seen.read_text())
+    assert fake.token not in json.dumps(environment)
+    assert "s3cret" not in json.dumps(environment)
+    # Python itself may add LC_CTYPE when it coerces a C locale: not from the bot's environment.
+    assert set(environment) - {"LC_CTYPE"} == {"HOME", "LANG", "PATH", "TMPDIR"}
