@@ -126,10 +126,31 @@ def plan_wagon_test(
     spec = wagon_test_spec(
         repository, wagon_id, chosen, resolved_tag, parts=parts, data_dir=data_dir
     )
+    wagon = repository.wagon(wagon_id)
+    return plan_from_spec(
+        repository,
+        spec,
+        wagon=wagon_id,
+        subwagon=subwagon,
+        derived_kind=wagon.derived_data.kind if wagon.derived_data else None,
+    )
+
+
+def plan_from_spec(
+    repository: Repository,
+    spec: TrainSpec,
+    *,
+    wagon: str,
+    subwagon: str | None = None,
+    derived_kind: str | None = None,
+) -> TestPlan:
+    """The test plan of any train spec: a wagon's test, or a whole train's test ("Full Test")."""
+    chosen = spec.dataset
+    resolved_tag = spec.package_tag
+    wagon_id = wagon
     inputs = _check_input(spec, chosen)
     full_config = json.dumps(spec.full_config(), indent=2, ensure_ascii=False) + "\n"
     files = {FULL_CONFIG_FILE: full_config, INPUT_LIST_FILE: input_data_txt(spec)}
-    wagon = repository.wagon(wagon_id)
     if spec.uses_o2:
         configuration = configuration_json(spec)
         files[CONFIGURATION_FILE] = json.dumps(configuration, indent=2, ensure_ascii=False) + "\n"
@@ -179,7 +200,7 @@ def plan_wagon_test(
         dataset_bytes=round(repository.dataset(chosen).size_tb * 10**12),
         context=RuleContext(
             cpu_limit_years=float(max_cpu) if isinstance(max_cpu, int | float) else None,
-            derived_kind=wagon.derived_data.kind if wagon.derived_data else None,
+            derived_kind=derived_kind,
         ),
         runtime_device=runtime_device,
         pythonpath=pythonpath,
