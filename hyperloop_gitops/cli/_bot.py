@@ -6,14 +6,19 @@ import json
 import logging
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from hyperloop_gitops.cli._app import Obj, echo_err, main
 from hyperloop_gitops.errors import HyperloopError
 
+if TYPE_CHECKING:
+    from hyperloop_gitops.bot.service import AppCredentials
+
 TOKEN_ENV = "GITHUB_TOKEN"
+APP_ID_ENV = "HYPERLOOP_GITHUB_APP_ID"
+APP_KEY_ENV = "HYPERLOOP_GITHUB_APP_KEY_FILE"
 
 
 class BotError(HyperloopError):
@@ -222,7 +227,8 @@ def serve(  # noqa: PLR0917  (click passes each option as an argument)
     api_url: str,
     server_url: str,
 ) -> None:
-    """Serve GitHub webhooks (secret in HYPERLOOP_WEBHOOK_SECRET, token in GITHUB_TOKEN).
+    """Serve GitHub webhooks (secret in HYPERLOOP_WEBHOOK_SECRET; token in GITHUB_TOKEN, or a
+    GitHub App: HYPERLOOP_GITHUB_APP_ID and HYPERLOOP_GITHUB_APP_KEY_FILE).
 
     The configuration repository (-C) must be a clone of the repository; the bot fetches each
     pull request into it before judging it.
@@ -239,9 +245,10 @@ def serve(  # noqa: PLR0917  (click passes each option as an argument)
     secret = os.environ.get(SECRET_ENV, "")
     if not secret:
         raise BotError(f"{SECRET_ENV} is not set: the server verifies every delivery with it")
+    app = _app_credentials()
     token = os.environ.get(TOKEN_ENV)
-    if not token:
-        raise BotError(f"{TOKEN_ENV} is not set: the bot needs a token to comment")
+    if app is None and not token:
+        raise BotError(f"set {TOKEN_ENV}, or {APP_ID_ENV} and {APP_KEY_ENV} to run as a GitHub App")
     if not repositories:
         origin = origin_repo(obj.repo)
         if origin is None:
@@ -252,7 +259,7 @@ def serve(  # noqa: PLR0917  (click passes each option as an argument)
     except ValueError as error:
         raise BotError(str(error)) from error
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
-    service = Service(root=obj.repo, token=token, api_url=api_url, server_url=server_url)
+    service = Service(root=obj.repo, token=token, app=app, api_url=api_url, server_url=server_url)
     config = WebhookConfig(
         secret=secret.encode(),
         repositories=allowed,
@@ -269,6 +276,23 @@ def serve(  # noqa: PLR0917  (click passes each option as an argument)
         server.serve_forever()
     except KeyboardInterrupt:
         echo_err("hyperloop bot: stopped")
+
+
+def _app_credentials() -> AppCredentials | None:
+    """The GitHub App of HYPERLOOP_GITHUB_APP_ID and HYPERLOOP_GITHUB_APP_KEY_FILE, if set."""
+    from hyperloop_gitops.bot.service import AppCredentials
+
+    app_id = os.environ.get(APP_ID_ENV)
+    key_file = os.environ.get(APP_KEY_ENV)
+    if not app_id and not key_file:
+        return None
+    if not (app_id and key_file):
+        raise BotError(f"a GitHub App needs both {APP_ID_ENV} and {APP_KEY_ENV}")
+    try:
+        key = Path(key_file).read_text(encoding="utf-8")
+    except OSError as error:
+        raise BotError(f"cannot read the app's private key {key_file}: {error.strerror}") from None
+    return AppCredentials(app_id=app_id, private_key=key)
 
 
 def _read_event(path: Path | None) -> dict[str, Any]:

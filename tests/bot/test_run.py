@@ -402,15 +402,40 @@ def test_missing_commits_are_fetched_from_the_pull_ref(
     assert work.git("rev-parse", "refs/hyperloop/pull/7") == head
 
 
-def test_webhook_delivery_runs_the_bot(fake: FakeGitHub, clone: Clone, tmp_path: Path) -> None:
-    from hyperloop_gitops.bot.service import Service
+def app_key(fake: FakeGitHub) -> str:
+    """A fresh RSA key for the fake's GitHub App; returns the private key (PEM)."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    fake.app_public_key = (
+        key.public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode()
+    )
+    return key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
+
+
+@pytest.mark.parametrize("as_app", [False, True], ids=["token", "github-app"])
+def test_webhook_delivery_runs_the_bot(
+    fake: FakeGitHub, clone: Clone, tmp_path: Path, as_app: bool
+) -> None:
+    from hyperloop_gitops.bot.service import AppCredentials, Service
     from hyperloop_gitops.bot.webhook import WebhookConfig, WebhookServer, signature
 
     base = clone.git("rev-parse", "HEAD")
     head = clone.commit({DATASET: exclude_more(clone)}, email="olga@example.org")
     seed_pull(fake, clone, base, head, "olga-op")
+    credentials = AppCredentials(fake.app_id, app_key(fake)) if as_app else None
     service = Service(
-        root=clone.root, token=fake.token, api_url=fake.base_url, polite=False, run_tests=False
+        root=clone.root,
+        token=None if as_app else fake.token,
+        app=credentials,
+        api_url=fake.base_url,
+        polite=False,
+        run_tests=False,
     )
     config = WebhookConfig(
         secret=b"s3cret", repositories=frozenset({"octo/config"}), state_dir=tmp_path / "state"
@@ -424,6 +449,7 @@ def test_webhook_delivery_runs_the_bot(fake: FakeGitHub, clone: Clone, tmp_path:
                 "number": 7,
                 "pull_request": {"number": 7, "base": {"ref": "main"}},
                 "repository": {"full_name": "octo/config", "default_branch": "main"},
+                "installation": {"id": 77},
             }
         ).encode()
         import http.client
@@ -448,6 +474,9 @@ def test_webhook_delivery_runs_the_bot(fake: FakeGitHub, clone: Clone, tmp_path:
     (comment,) = fake.comments_on("octo/config", 7)
     assert comment["body"].startswith(f"{COMMENT_MARKER}\n\n### ✅ Valid and permitted")
     assert [s["context"] for s in fake.statuses] == ["hyperloop/validate", "hyperloop/tests"]
+    assert len(fake.check_runs) == (1 if as_app else 0)
+    used = {r.headers.get("authorization") for r in fake.requests if r.path.startswith(REPO)}
+    assert used == ({"token ghs_installation77_0"} if as_app else {f"token {fake.token}"})
 
 
 def test_runlist_change_by_a_dpg_expert(clone: Clone) -> None:
