@@ -99,7 +99,8 @@ def _render(view: PrView, cap: int | None) -> str:
         parts.append(_affected(view, cap))
     if view.mentions:
         parts.append(_mentions(view))
-    parts.append(_plan(view.plan, cap))
+    if view.plan is not None:
+        parts.append(_plan(view.plan, cap))
     details = _test_details(view.tests or (), cap)
     if details:
         parts.append(details)
@@ -288,9 +289,7 @@ def _mentions(view: PrView) -> str:
     return "\n\n".join(lines)
 
 
-def _plan(plan: tuple[PlanEntry, ...] | None, cap: int | None) -> str:
-    if plan is None:
-        return "_No plan of trains was computed for this pull request._"
+def _plan(plan: tuple[PlanEntry, ...], cap: int | None) -> str:
     submits = sum(e.action == "submit" for e in plan)
     if not plan:
         return "On merge: no train would be submitted."

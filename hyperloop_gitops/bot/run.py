@@ -35,7 +35,8 @@ GAP_TESTS = (
     "Wagon tests: not run (the bot ran with --no-tests); run `hyperloop test WAGON --dataset"
     " DATASET` locally, or drop --no-tests."
 )
-GAP_PLAN = "Plan of trains: not computed by this build of the bot (the reconciler is not wired in)."
+GAP_PLAN = "Plan of trains: not computed (the bot ran with --no-plan)."
+GAP_PLAN_INVALID = "Plan of trains: not computed, since the configuration does not validate."
 
 
 @dataclass(frozen=True)
@@ -62,7 +63,10 @@ class WagonTests(Protocol):
     ) -> list[WagonTestRow]: ...
 
 
-PlanProvider = Callable[[LoadResult], list[PlanEntry]]
+PlanProvider = Callable[[LoadResult, Impact | None], list[PlanEntry]]
+"""The plan of trains for the head revision (the part the impact touches)."""
+
+PLAN_AFTER_TESTS = "The plan of trains follows when the tests are done."
 
 
 def load_revision(root: Path, rev: str, workdir: Path) -> LoadResult:
@@ -240,18 +244,31 @@ def _decide(
         notes.append(GAP_TESTS)
     if plan is None:
         notes.append(GAP_PLAN)
-    entries = plan(head) if plan is not None and head.ok else None
+    elif not head.ok:
+        notes.append(GAP_PLAN_INVALID)
 
-    def view_with(rows: Sequence[WagonTestRow] | None) -> PrView:
+    def view_with(
+        rows: Sequence[WagonTestRow] | None,
+        entries: Sequence[PlanEntry] | None,
+        extra: Sequence[str] = (),
+    ) -> PrView:
         return build_view(
-            facts, base=base, head=head, tests=rows, plan=entries, notes=notes, impact=impact
+            facts,
+            base=base,
+            head=head,
+            tests=rows,
+            plan=entries,
+            notes=[*notes, *extra],
+            impact=impact,
         )
-
-    if tests is None or impact is None or not head.ok:
-        return view_with(None)
 
     def progress(rows: Sequence[WagonTestRow]) -> None:
         if on_view is not None:
-            on_view(view_with(rows))
+            on_view(view_with(rows, None, [PLAN_AFTER_TESTS] if plan is not None else []))
 
-    return view_with(tests(base, head, impact, progress))
+    rows = None
+    if tests is not None and impact is not None and head.ok:
+        rows = tests(base, head, impact, progress)
+    # The plan reads the stored results, so it comes after the tests that store them.
+    entries = plan(head, impact) if plan is not None and head.ok else None
+    return view_with(rows, entries)

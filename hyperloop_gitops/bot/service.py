@@ -15,6 +15,7 @@ from hyperloop_gitops.bot import revisions
 from hyperloop_gitops.bot.github import GitHubForge
 from hyperloop_gitops.bot.respond import process_comment
 from hyperloop_gitops.bot.run import process_pull_request
+from hyperloop_gitops.bot.trainplan import clone_plan
 from hyperloop_gitops.bot.wagontests import clone_tests
 from hyperloop_gitops.bot.webhook import Event
 from hyperloop_gitops.errors import ForgeError
@@ -47,6 +48,7 @@ class Service:
     server_url: str = "https://github.com"
     polite: bool = True
     run_tests: bool = True
+    run_plan: bool = True
 
     def forge(self, event: Event) -> GitHubForge:
         """The forge for the delivery's repository (and installation, as an app)."""
@@ -89,6 +91,7 @@ class Service:
             fetch_token=forge.git_token(),
             with_check_run=self.app is not None,
             tests=clone_tests(self.root, force=force) if self.run_tests else None,
+            plan=clone_plan(self.root) if self.run_plan else None,
         )
 
     def _pull_request(self, event: Event) -> None:

@@ -26,7 +26,7 @@ class BotError(HyperloopError):
 
 
 def _test_options(command: Any) -> Any:
-    """--tests/--no-tests, --results, --data-dir: shared by `local` and `pr`."""
+    """--tests/--no-tests, --plan/--no-plan, --results, --data-dir: for `local` and `pr`."""
     command = click.option(
         "--data-dir",
         type=click.Path(file_okay=False, path_type=Path),
@@ -36,6 +36,13 @@ def _test_options(command: Any) -> Any:
         "--results",
         type=click.Path(file_okay=False, path_type=Path),
         help="Where test results live (default: .hyperloop/tests in the repository).",
+    )(command)
+    command = click.option(
+        "--plan/--no-plan",
+        "run_plan",
+        default=True,
+        show_default=True,
+        help="Show the plan of trains merging would submit (the reconciler's, on the head).",
     )(command)
     return click.option(
         "--tests/--no-tests",
@@ -66,16 +73,19 @@ def local(
     author: str | None,
     repo_name: str | None,
     run_tests: bool,
+    run_plan: bool,
     results: Path | None,
     data_dir: Path | None,
 ) -> None:
     """Print the comment the bot would post for the change BASE..HEAD. No forge, no token."""
     from hyperloop_gitops.bot.run import local_report
+    from hyperloop_gitops.bot.trainplan import clone_plan
     from hyperloop_gitops.bot.wagontests import clone_tests
 
     tests = clone_tests(obj.repo, results=results, data_dir=data_dir) if run_tests else None
+    plan = clone_plan(obj.repo, results=results, data_dir=data_dir) if run_plan else None
     outcome = local_report(
-        obj.repo, base=base, head=head, author=author, repo=repo_name, tests=tests
+        obj.repo, base=base, head=head, author=author, repo=repo_name, tests=tests, plan=plan
     )
     click.echo(outcome.comment, nl=False)
 
@@ -133,6 +143,7 @@ def pr(  # noqa: PLR0917  (click passes each option as an argument)
     check_run: bool,
     no_throttle: bool,
     run_tests: bool,
+    run_plan: bool,
     results: Path | None,
     data_dir: Path | None,
 ) -> None:
@@ -143,6 +154,7 @@ def pr(  # noqa: PLR0917  (click passes each option as an argument)
     from hyperloop_gitops.bot.github import GitHubForge
     from hyperloop_gitops.bot.respond import process_comment
     from hyperloop_gitops.bot.run import process_pull_request
+    from hyperloop_gitops.bot.trainplan import clone_plan
     from hyperloop_gitops.bot.wagontests import clone_tests
 
     token = os.environ.get(TOKEN_ENV)
@@ -168,6 +180,7 @@ def pr(  # noqa: PLR0917  (click passes each option as an argument)
             web_url=server_url,
             fetch_token=token,
             tests=tests,
+            plan=clone_plan(obj.repo, results=results, data_dir=data_dir) if run_plan else None,
         )
         click.echo(
             f"pull request #{pr_number}: {outcome.view.author}: comment {outcome.comment_id}"

@@ -68,6 +68,7 @@ class Clone:
 def clone(tmp_path: Path) -> Clone:
     root = tmp_path / "clone"
     shutil.copytree(EXAMPLE, root / "config")
+    (root / ".gitignore").write_text(".hyperloop/\n", encoding="utf-8")
     repo = Clone(root)
     repo.git("init", "-q", "-b", "main")
     repo.git("add", "-A")
@@ -649,3 +650,52 @@ def test_the_token_never_reaches_a_wagon_test(
     assert "s3cret" not in json.dumps(environment)
     # Python itself may add LC_CTYPE when it coerces a C locale: not from the bot's environment.
     assert set(environment) - {"LC_CTYPE"} == {"HOME", "LANG", "PATH", "TMPDIR"}
+
+
+def test_local_report_runs_real_tests_and_plans_the_trains(clone: Clone) -> None:
+    """The whole bot on the example configuration: real AO2D input, the embedded runtime, the
+    testing package's runner and store, the reconciler's plan."""
+    for dataset in ("LHC22o_pass6", "LHC22o_pass6_short"):
+        generated = CliRunner().invoke(
+            main,
+            ["-C", str(clone.root), "data", "generate", dataset, "--size-mb", "2"],
+        )
+        assert generated.exit_code == 0, generated.output
+    base = clone.git("rev-parse", "HEAD")
+    head = clone.commit(
+        {WAGON: clone.edit(WAGON, "etaMax: 0.8", "etaMax: 0.7")}, email="alice@example.org"
+    )
+    result = CliRunner().invoke(
+        main,
+        [
+            "-C",
+            str(clone.root),
+            "bot",
+            "local",
+            "--base",
+            base,
+            "--head",
+            head,
+            "--repo-name",
+            "o/r",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[2] == (
+        "### 🌟 Ready to merge — 2 wagon tests passed, 1 train will be submitted on merge"
+    )
+    rows = [line for line in lines if line.startswith("| 🌟 | `pwglf-spectra/pt-spectrum` |")]
+    assert [row.split(" | ")[2] for row in rows] == ["LHC22o_pass6", "LHC22o_pass6_short"]
+    assert all(" MB | " in row and " CPU-y · " in row for row in rows)
+    plan = lines[
+        lines.index("<details><summary>On merge: 1 train to submit, 1 waiting</summary>") :
+    ]
+    assert plan[3].endswith(" on LHC22o_pass6_short (tag daily-20261127-0000-1, Grid single core)")
+    assert plan[4] == "    wagons: pwglf-spectra/pt-spectrum (+narrow-eta)"
+    assert plan[7] == (
+        "~ waiting: pwglf-spectra/pt-spectrum (+narrow-eta) on LHC22o_pass6: short dataset"
+        " first: needs a done train on LHC22o_pass6_short with this configuration and tag"
+    )
+    stored = list((clone.root / ".hyperloop" / "tests").glob("*/result.json"))
+    assert len(stored) == 2
