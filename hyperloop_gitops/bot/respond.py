@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from hyperloop_gitops.bot import markdown as md
 from hyperloop_gitops.bot import revisions
 from hyperloop_gitops.bot.commands import Decision, decide, overall_reaction, parse_commands
 from hyperloop_gitops.bot.forge import Forge
@@ -19,6 +20,10 @@ from hyperloop_gitops.bot.pipeline import members_of
 from hyperloop_gitops.bot.roles import Roles
 from hyperloop_gitops.bot.run import load_revision, teams_of
 from hyperloop_gitops.config import load_repository
+from hyperloop_gitops.errors import HyperloopError
+
+TrainAction = Callable[[str, str, str], str]
+"""(``kill`` or ``resubmit``, train id, who asked) -> the answer to post."""
 
 
 @dataclass(frozen=True)
@@ -36,6 +41,7 @@ def process_comment(
     *,
     rerun: Callable[[int, frozenset[str] | bool], object] | None = None,
     config_rev: str | None = None,
+    train_action: TrainAction | None = None,
 ) -> CommentOutcome:
     """Act on the ``/hyperloop`` commands of an ``issue_comment`` delivery.
 
@@ -88,12 +94,19 @@ def process_comment(
     replies = [d.reply for d in decisions if d.reply]
     wants_rerun = any(d.action and d.action.kind in ("plan", "retest") for d in decisions)
     for d in decisions:
-        if d.action and d.action.kind in ("kill", "resubmit"):
+        if d.action is None or d.action.kind not in ("kill", "resubmit"):
+            continue
+        asked = f"`/hyperloop {d.action.kind} {d.action.target}`"
+        if train_action is None:
             replies.append(
-                f"`/hyperloop {d.action.kind} {d.action.target}` is allowed, but this build of"
-                " the bot cannot act on trains yet: run"
-                f" `hyperloop trains {d.action.kind} {d.action.target}` where the state lives."
+                f"{asked} is allowed, but this bot has no access to the trains' state: run"
+                f" `hyperloop trains {d.action.kind} {d.action.target}` where it lives."
             )
+            continue
+        try:
+            replies.append(train_action(d.action.kind, str(d.action.target), actor))
+        except HyperloopError as error:
+            replies.append(f"{asked} failed: {md.text(str(error))}")
     for text in replies:
         forge.reply(number, text)
     if wants_rerun and is_pull and rerun is not None:
@@ -102,3 +115,22 @@ def process_comment(
         rerun(number, force)
         return CommentOutcome(decisions, rerun=True)
     return CommentOutcome(decisions)
+
+
+def reconciler_actions(root: Path) -> TrainAction:
+    """Kill or resubmit through the reconciler of the clone at ``root`` (its state and
+    backend), recorded with the login of whoever asked."""
+
+    def act(kind: str, train_id: str, actor: str) -> str:
+        from hyperloop_gitops.config import load_valid_repository
+        from hyperloop_gitops.reconcile.apply import Reconciler
+
+        reconciler = Reconciler.open(load_valid_repository(root.resolve()), actor=actor)
+        reason = f"/hyperloop {kind} by @{actor} in a pull-request comment"
+        if kind == "kill":
+            train = reconciler.kill(train_id, by=actor, reason=reason)
+        else:
+            train = reconciler.resubmit(train_id, by=actor, reason=reason)
+        return f"{train.id} is now {train.state.value} ({kind} by @{actor})."
+
+    return act

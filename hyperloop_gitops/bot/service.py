@@ -13,7 +13,7 @@ from pathlib import Path
 
 from hyperloop_gitops.bot import revisions
 from hyperloop_gitops.bot.github import GitHubForge
-from hyperloop_gitops.bot.respond import process_comment
+from hyperloop_gitops.bot.respond import process_comment, reconciler_actions
 from hyperloop_gitops.bot.run import process_pull_request
 from hyperloop_gitops.bot.trainplan import clone_plan
 from hyperloop_gitops.bot.wagontests import clone_tests
@@ -119,4 +119,5 @@ class Service:
             payload,
             rerun=rerun,
             config_rev=f"refs/hyperloop/base/{default}",
+            train_action=reconciler_actions(self.root),
         )

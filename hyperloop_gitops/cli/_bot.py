@@ -152,7 +152,7 @@ def pr(  # noqa: PLR0917  (click passes each option as an argument)
     On an issue_comment event, act on its /hyperloop commands instead.
     """
     from hyperloop_gitops.bot.github import GitHubForge
-    from hyperloop_gitops.bot.respond import process_comment
+    from hyperloop_gitops.bot.respond import process_comment, reconciler_actions
     from hyperloop_gitops.bot.run import process_pull_request
     from hyperloop_gitops.bot.trainplan import clone_plan
     from hyperloop_gitops.bot.wagontests import clone_tests
@@ -188,7 +188,9 @@ def pr(  # noqa: PLR0917  (click passes each option as an argument)
         click.echo(outcome.comment, nl=False)
 
     if number is None and "comment" in event:
-        result = process_comment(forge, obj.repo, event, rerun=run)
+        result = process_comment(
+            forge, obj.repo, event, rerun=run, train_action=reconciler_actions(obj.repo)
+        )
         for decision in result.decisions:
             click.echo(f"{decision.command.text}: {decision.reaction}")
         return

@@ -699,3 +699,40 @@ def test_local_report_runs_real_tests_and_plans_the_trains(clone: Clone) -> None
     )
     stored = list((clone.root / ".hyperloop" / "tests").glob("*/result.json"))
     assert len(stored) == 2
+
+
+def test_kill_by_an_operator_goes_through_the_reconciler(fake: FakeGitHub, clone: Clone) -> None:
+    from hyperloop_gitops.bot.respond import reconciler_actions
+    from hyperloop_gitops.state.models import TrainState, TrainWagon
+    from hyperloop_gitops.state.store import StateStore
+
+    store = StateStore(clone.root / ".hyperloop" / "state")
+    train = store.create_train(
+        dataset="LHC22o_pass6",
+        package_tag="daily-20261127-0000-1",
+        target="Grid single core",
+        backend="local",
+        wagons=[TrainWagon(id="pwglf-spectra/pt-spectrum", content_hash="ab" * 16)],
+        full_config_digest="cd" * 32,
+        input_list_digest="ef" * 32,
+        by="reconciler",
+    )
+    for state in (TrainState.READY, TrainState.SUBMITTING, TrainState.SUBMITTED):
+        store.transition(train.id, state, by="reconciler")
+    base = clone.git("rev-parse", "HEAD")
+    seed_pull(fake, clone, base, base, "bob")
+    body = f"/hyperloop kill {train.id}\n/hyperloop resubmit T-20991231-0001"
+    cid = fake.add_comment("octo/config", 7, body, login="olga-op")
+    forge = GitHubForge("octo/config", fake.token, base_url=fake.base_url, polite=False)
+    event = comment_event(body, "olga-op")
+    event["comment"] = {**event["comment"], "id": cid}  # type: ignore[dict-item]
+    process_comment(forge, clone.root, event, train_action=reconciler_actions(clone.root))
+    replies = [r.body["body"] for r in fake.requests if r.path == f"{REPO}/issues/7/comments"]
+    state_dir = (clone.root / ".hyperloop" / "state").resolve()
+    assert replies == [
+        f"{train.id} is now killed (kill by @olga-op).",
+        "`/hyperloop resubmit T-20991231-0001` failed: no train T-20991231-0001 in"
+        f" {state_dir}/trains",
+    ]
+    assert store.get(train.id).state.value == "killed"
+    assert fake.reactions[0]["content"] == "+1"
