@@ -68,6 +68,9 @@ FAULT_POINTS = (
 """Named points where ``HYPERLOOP_FAULT`` makes the reconciler exit hard (see the tests)."""
 
 RETRIES = 3
+TRAIN_TEST_BLOCKING_RULES = frozenset({"memory", "leak"})
+"""Warnings of a train test that stop its submission. The others (reduction, CPU, ...) are
+judged per wagon, where operators approve them; on the train they are recorded and shown."""
 T = TypeVar("T")
 _ACTIVE = (TrainState.SUBMITTED, TrainState.RUNNING, TrainState.MERGING)
 _PRE_SUBMIT = (TrainState.COMPOSED, TrainState.TESTING, TrainState.READY, TrainState.SUBMITTING)
@@ -252,11 +255,11 @@ class Reconciler:
         self.state.update(train.id, details={**train.details, "train_test": summary})
         if result.status == Status.FAILED:
             return (result.reason or "the train test failed").splitlines()[0]
-        if result.status == Status.WARNING:
+        blocking = [w for w in result.warnings if w.rule in TRAIN_TEST_BLOCKING_RULES]
+        if blocking:
             approved = {a.wagon for a in self.repository.datasets[train.dataset].approvals}
-            unapproved = [w.id for w in train.wagons if w.id not in approved]
-            if unapproved:
-                words = "; ".join(str(w) for w in result.warnings)
+            if any(w.id not in approved for w in train.wagons):
+                words = "; ".join(str(w) for w in blocking)
                 return f"the train test has warnings ({words}) and not every wagon is approved"
         return None
 
