@@ -3,7 +3,7 @@
 The reconciler's pure core (``compose_plan``) runs on the head revision with the test results
 the clone has (including the tests the bot just ran) and the train runs of its state, if any.
 The comment shows the part of that plan this change touches: trains and waiting requests with
-a wagon the impact affects.
+a wagon the impact re-tests, on the dataset it re-tests it on.
 """
 
 from __future__ import annotations
@@ -23,16 +23,17 @@ from hyperloop_gitops.testing.store import ResultStore
 
 
 def plan_entries(
-    plan: Plan, repository: Repository, affected: set[str] | None = None
+    plan: Plan, repository: Repository, affected: set[tuple[str, str]] | None = None
 ) -> list[PlanEntry]:
-    """The plan's trains, waiting requests and kills, limited to ``affected`` wagons if given."""
+    """The plan's trains, waiting requests and kills; with ``affected`` (wagon id, dataset)
+    pairs, only those with such a wagon on such a dataset."""
 
-    def touches(wagons: set[str]) -> bool:
-        return affected is None or bool(wagons & affected)
+    def touches(wagons: set[str], dataset: str) -> bool:
+        return affected is None or any((w, dataset) in affected for w in wagons)
 
     entries: list[PlanEntry] = []
     for train in plan.submit:
-        if not touches({w.id for w in train.wagons}):
+        if not touches({w.id for w in train.wagons}, train.dataset):
             continue
         dataset = repository.datasets[train.dataset]
         resource_class = repository.settings.resource_class_for(dataset.size_tb)
@@ -54,11 +55,11 @@ def plan_entries(
             )
         )
     for waiting in plan.waiting:
-        if touches({waiting.wagon_id}):
+        if touches({waiting.wagon_id}, waiting.dataset):
             message = f"{waiting.mark} {waiting.message}".strip()
             entries.append(PlanEntry("wait", waiting.dataset, (waiting.display,), note=message))
     for kill in plan.kill:
-        if touches(set(kill.wagons)):
+        if touches(set(kill.wagons), kill.dataset):
             entries.append(
                 PlanEntry(
                     "kill", kill.dataset, kill.wagons, train_id=kill.train_id, note=kill.reason
@@ -88,7 +89,7 @@ class ClonePlan:
             now=self.clock(),
             data_dir=self.layout.data_dir,
         )
-        affected = {t.wagon for t in impact.tests} if impact is not None else None
+        affected = {(t.wagon, t.dataset) for t in impact.tests} if impact is not None else None
         return plan_entries(plan, head.repository, affected)
 
 
