@@ -21,7 +21,7 @@ import git
 
 from hyperloop_gitops.bot import revisions
 from hyperloop_gitops.bot.comment import render_comment
-from hyperloop_gitops.bot.forge import Forge
+from hyperloop_gitops.bot.forge import Forge, Status
 from hyperloop_gitops.bot.pipeline import PullFacts, build_view, roles_of
 from hyperloop_gitops.bot.report import check_run, statuses
 from hyperloop_gitops.bot.roles import is_team
@@ -179,10 +179,20 @@ def process_pull_request(
         )
         impact = change_impact(root, base_result, head_result, base_sha, head_sha)
 
+        posted: dict[str, Status] = {}
+
+        def post(status: Status) -> None:
+            # A status already set to the same thing is not set again.
+            if posted.get(status.context) != status:
+                forge.set_status(head_sha, status)
+                posted[status.context] = status
+
         def show(partial: PrView) -> None:
-            # While tests run, the comment and the tests status follow them.
+            # While tests run, the comment and the statuses follow them: validation is known
+            # from the start, the tests' status moves as they finish.
             forge.upsert_comment(number, render_comment(partial))
-            forge.set_status(head_sha, statuses(partial, target_url)[1])
+            for status in statuses(partial, target_url):
+                post(status)
 
         view = _decide(
             facts,
@@ -196,7 +206,7 @@ def process_pull_request(
     comment = render_comment(view)
     comment_id = forge.upsert_comment(number, comment)
     for status in statuses(view, target_url):
-        forge.set_status(head_sha, status)
+        post(status)
     if with_check_run:
         forge.post_check_run(head_sha, check_run(view, comment))
     return Outcome(view, comment, comment_id)

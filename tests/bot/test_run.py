@@ -528,14 +528,17 @@ def test_comment_follows_the_tests_as_they_run(fake: FakeGitHub, clone: Clone) -
     ]
     assert writes == [
         ("POST", "### ⏳ Testing — 0 of 2 wagon tests done"),
+        ("POST", "Configuration valid, permissions fine"),
         ("POST", "0 of 2 wagon tests done"),
         ("PATCH", "### ⏳ Testing — 0 of 2 wagon tests done"),
-        ("POST", "0 of 2 wagon tests done"),
         ("PATCH", "### 🌟 Ready to merge — 2 wagon tests passed"),
-        ("POST", "Configuration valid, permissions fine"),
         ("POST", "2 wagon tests passed"),
     ]
-    assert [s["state"] for s in fake.statuses] == ["pending", "pending", "success", "success"]
+    assert [(s["context"], s["state"]) for s in fake.statuses] == [
+        ("hyperloop/validate", "success"),
+        ("hyperloop/tests", "pending"),
+        ("hyperloop/tests", "success"),
+    ]
     assert len(fake.comments_on("octo/config", 7)) == 1
     assert "| ⏳ |" not in outcome.comment
 
