@@ -9,9 +9,11 @@ silently.
 from __future__ import annotations
 
 import functools
+import math
 import re
 import subprocess
 import tempfile
+import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,6 +36,10 @@ from hyperloop_gitops.semdiff import diff_revisions
 GAP_TESTS = (
     "Wagon tests: not run (the bot ran with --no-tests); run `hyperloop test WAGON --dataset"
     " DATASET` locally, or drop --no-tests."
+)
+GAP_TESTS_BASE = (
+    "Wagon tests: not run, since the base revision does not validate: there is nothing to"
+    " compare with to know which tests the change calls for."
 )
 GAP_PLAN = "Plan of trains: not computed (the bot ran with --no-plan)."
 GAP_PLAN_INVALID = "Plan of trains: not computed, since the configuration does not validate."
@@ -143,8 +149,12 @@ def process_pull_request(
     tests: WagonTests | None = None,
     plan: PlanProvider | None = None,
     fetch_token: str | None = None,
+    progress_interval_s: float = 5.0,
 ) -> Outcome:
     """Validate, check permissions, comment and set statuses on pull request ``number``.
+
+    While tests run, the comment is updated at most every ``progress_interval_s`` seconds
+    (GitHub asks integrations to space their writes); the final comment always goes out.
 
     ``root`` is a clone of the repository; the pull request's base and head commits are
     fetched into it when missing (with ``fetch_token`` for a private repository).
@@ -187,9 +197,15 @@ def process_pull_request(
                 forge.set_status(head_sha, status)
                 posted[status.context] = status
 
+        last_shown = [-math.inf]
+
         def show(partial: PrView) -> None:
             # While tests run, the comment and the statuses follow them: validation is known
             # from the start, the tests' status moves as they finish.
+            now = time.monotonic()
+            if now - last_shown[0] < progress_interval_s:
+                return
+            last_shown[0] = now
             forge.upsert_comment(number, render_comment(partial))
             for status in statuses(partial, target_url):
                 post(status)
@@ -256,6 +272,8 @@ def _decide(
         notes.append(GAP_PLAN)
     elif not head.ok:
         notes.append(GAP_PLAN_INVALID)
+    if tests is not None and head.ok and impact is None:
+        notes.append(GAP_TESTS_BASE)
 
     def view_with(
         rows: Sequence[WagonTestRow] | None,

@@ -520,7 +520,9 @@ def test_comment_follows_the_tests_as_they_run(fake: FakeGitHub, clone: Clone) -
     head = clone.commit({DATASET: exclude_more(clone)}, email="olga@example.org")
     seed_pull(fake, clone, base, head, "olga-op")
     forge = GitHubForge("octo/config", fake.token, base_url=fake.base_url, polite=False)
-    outcome = process_pull_request(forge, clone.root, 7, repo="octo/config", tests=tests)
+    outcome = process_pull_request(
+        forge, clone.root, 7, repo="octo/config", tests=tests, progress_interval_s=0
+    )
     writes = [
         (r.method, r.body.get("description") or r.body["body"].splitlines()[2])
         for r in fake.requests
@@ -739,3 +741,52 @@ def test_kill_by_an_operator_goes_through_the_reconciler(fake: FakeGitHub, clone
     ]
     assert store.get(train.id).state.value == "killed"
     assert fake.reactions[0]["content"] == "+1"
+
+
+def test_progress_updates_are_spaced(fake: FakeGitHub, clone: Clone) -> None:
+    from collections.abc import Sequence
+
+    from hyperloop_gitops.bot.view import WagonTestRow
+    from hyperloop_gitops.config import LoadResult
+    from hyperloop_gitops.impact import Impact
+
+    def tests(
+        base: LoadResult,
+        head: LoadResult,
+        impact: Impact,
+        progress: Callable[[Sequence[WagonTestRow]], None],
+    ) -> list[WagonTestRow]:
+        rows = [WagonTestRow(t.wagon, t.dataset, "queued") for t in impact.tests]
+        for i in range(len(rows)):
+            rows[i] = dataclasses.replace(rows[i], state="done")
+            progress(rows)
+        return rows
+
+    base = clone.git("rev-parse", "HEAD")
+    head = clone.commit({DATASET: exclude_more(clone)}, email="olga@example.org")
+    seed_pull(fake, clone, base, head, "olga-op")
+    forge = GitHubForge("octo/config", fake.token, base_url=fake.base_url, polite=False)
+    process_pull_request(forge, clone.root, 7, repo="octo/config", tests=tests)
+    comment_writes = [
+        r.method for r in fake.requests if "/comments" in r.path and r.method != "GET"
+    ]
+    # 8 progress calls within the interval: the first is shown, then only the final comment.
+    assert comment_writes == ["POST", "PATCH"]
+
+
+def test_a_base_that_does_not_validate_says_why_no_tests_ran(clone: Clone) -> None:
+    from hyperloop_gitops.bot.run import GAP_TESTS_BASE
+
+    broken = clone.commit(
+        {WAGON: clone.edit(WAGON, "description:", "descripton:")}, email="alice@example.org"
+    )
+    fixed = clone.commit(
+        {WAGON: clone.edit(WAGON, "descripton:", "description:")}, email="alice@example.org"
+    )
+
+    def never(*args: object) -> list[object]:
+        raise AssertionError("no tests without an impact")
+
+    outcome = local_report(clone.root, base=broken, head=fixed, tests=never)  # type: ignore[arg-type]
+    assert outcome.view.tests is None
+    assert GAP_TESTS_BASE in outcome.view.notes
