@@ -663,7 +663,7 @@ def test_local_report_runs_real_tests_and_plans_the_trains(clone: Clone) -> None
     for dataset in ("LHC22o_pass6", "LHC22o_pass6_short"):
         generated = CliRunner().invoke(
             main,
-            ["-C", str(clone.root), "data", "generate", dataset, "--size-mb", "2"],
+            ["-C", str(clone.root), "data", "generate", dataset, "--size-mb", "8"],
         )
         assert generated.exit_code == 0, generated.output
     base = clone.git("rev-parse", "HEAD")
