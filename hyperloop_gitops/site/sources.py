@@ -18,11 +18,11 @@ from pathlib import Path
 from typing import Any
 
 from hyperloop_gitops.site.views import (
+    DeviceView,
     EntityHistory,
     FieldChangeView,
     HistoryEntry,
     JobView,
-    Metric,
     NotificationView,
     Revision,
     SiteData,
@@ -34,26 +34,6 @@ from hyperloop_gitops.site.views import (
 
 DEFAULT_STATE_DIR = Path(".hyperloop") / "state"
 DEFAULT_TESTS_DIR = Path(".hyperloop") / "tests"
-
-_STATUS_ALIASES = {
-    "⌛": "queued",
-    "queued": "queued",
-    "pending": "queued",
-    "⏳": "running",
-    "running": "running",
-    "🌟": "done",
-    "done": "done",
-    "ok": "done",
-    "passed": "done",
-    "success": "done",
-    "❗": "warning",
-    "warning": "warning",
-    "warn": "warning",
-    "💣": "failed",
-    "failed": "failed",
-    "error": "failed",
-    "crashed": "failed",
-}
 
 
 def collect(repo_root: Path, state_dir: Path | None) -> SiteData:
@@ -168,18 +148,28 @@ def _jsonable(value: Any) -> Any:
 
 # -- test results ----------------------------------------------------------------------------
 def _tests(folders: list[Path]) -> tuple[list[TestView], str | None]:
+    from pydantic import ValidationError
+
+    from hyperloop_gitops.testing.store import RESULT_FILE, TestResult
+
     found: dict[str, TestView] = {}
+    unreadable: list[str] = []
     for folder in folders:
         if not folder.is_dir():
             continue
-        for result_path in sorted(folder.glob("*/result.json")):
+        for result_path in sorted(folder.glob(f"*/{RESULT_FILE}")):
             key = result_path.parent.name
             if key in found:
                 continue
-            view = _test_view(key, result_path)
-            if view is not None:
-                found[key] = view
+            try:
+                result = TestResult.model_validate_json(result_path.read_bytes())
+            except (OSError, ValidationError):
+                unreadable.append(str(result_path))
+                continue
+            found[key] = _test_view(key, result.model_dump(mode="json"), result_path.parent)
     tests = sorted(found.values(), key=lambda t: (t.time or _EPOCH, t.wagon, t.dataset, t.key))
+    if unreadable:
+        return tests, f"unreadable test results left out: {', '.join(unreadable)}"
     if not tests:
         where = " or ".join(str(f) for f in folders)
         return [], f"no wagon test results in {where}"
@@ -189,38 +179,49 @@ def _tests(folders: list[Path]) -> tuple[list[TestView], str | None]:
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
 
-def _test_view(key: str, path: Path) -> TestView | None:
-    try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    if not isinstance(doc, dict):
-        return None
-    wagon = doc.get("wagon") or doc.get("wagon_id")
-    dataset = doc.get("dataset")
-    if not isinstance(wagon, str) or not isinstance(dataset, str):
-        return None
-    status = _STATUS_ALIASES.get(str(doc.get("status", "")).strip().lower(), "failed")
-    time = _time(doc.get("finished") or doc.get("time") or doc.get("started"))
-    numbers = dict(_numbers(doc.get("metrics") or {}))
-    metrics = tuple(Metric(name, _format_number(name, value)) for name, value in numbers.items())
+def _test_view(key: str, doc: dict[str, Any], folder: Path) -> TestView:
+    """A ``TestResult`` (as plain JSON data) and its folder's performanceMetrics.json."""
+    status = str(doc["status"])
+    metrics = doc.get("metrics") if isinstance(doc.get("metrics"), dict) else {}
+    numbers = dict(_numbers(metrics))
     warnings = tuple(_warning_text(w) for w in doc.get("warnings") or [])
     if doc.get("reason") and status == "failed":
         warnings += (str(doc["reason"]),)
-    perf = _perf_metrics(path.parent / "performanceMetrics.json")
+    devices = tuple(
+        DeviceView(
+            device=str(d.get("device", "?")),
+            cpu_s=float(d.get("cpu_s") or 0.0),
+            cpu_share=float(d.get("cpu_share") or 0.0),
+            pss_max_bytes=_get_number(d, "pss", "max_bytes"),
+            private_max_bytes=_get_number(d, "private", "max_bytes"),
+            heavy=bool(d.get("heavy")),
+        )
+        for d in (metrics or {}).get("devices") or []
+        if isinstance(d, dict)
+    )
     return TestView(
         key=key,
-        wagon=wagon,
-        dataset=dataset,
+        wagon=str(doc["wagon"]),
+        dataset=str(doc["dataset"]),
         subwagon=doc.get("subwagon") if isinstance(doc.get("subwagon"), str) else None,
         status=status,
-        time=time,
+        time=_time(doc.get("finished")) or _time(doc.get("started")),
         package_tag=doc.get("package_tag") if isinstance(doc.get("package_tag"), str) else None,
-        metrics=metrics,
+        target=doc.get("target") if isinstance(doc.get("target"), str) else None,
         numbers=numbers,
+        devices=devices,
         warnings=warnings,
-        perf_metrics=perf,
+        perf_metrics=_perf_metrics(folder / "performanceMetrics.json"),
     )
+
+
+def _get_number(tree: Mapping[str, Any], *keys: str) -> float | None:
+    value: Any = tree
+    for key in keys:
+        value = value.get(key) if isinstance(value, Mapping) else None
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    return None
 
 
 def _numbers(tree: Any, prefix: str = "") -> Iterator[tuple[str, float]]:
@@ -231,16 +232,10 @@ def _numbers(tree: Any, prefix: str = "") -> Iterator[tuple[str, float]]:
         yield prefix.rstrip("."), float(tree)
 
 
-def _format_number(name: str, value: float) -> str:
-    if value == int(value) and abs(value) < 1e15:
-        return f"{int(value):,}"
-    return f"{value:,.3g}" if abs(value) < 1000 else f"{value:,.0f}"
-
-
 def _warning_text(warning: Any) -> str:
     if isinstance(warning, Mapping):
         rule = warning.get("rule")
-        message = warning.get("message") or warning.get("text") or ""
+        message = warning.get("message") or ""
         return f"{rule}: {message}" if rule else str(message)
     return str(warning)
 
@@ -291,41 +286,14 @@ def _time(raw: Any) -> dt.datetime | None:
 
 # -- state -----------------------------------------------------------------------------------
 def _state(state_dir: Path) -> tuple[list[TrainView], list[dict[str, Any]], str | None]:
-    documents = _train_documents(state_dir)
-    trains = [t for doc in documents if (t := _train_view(doc)) is not None]
-    events = _events(state_dir / "events.jsonl")
+    from hyperloop_gitops.state import StateStore
+
+    store = StateStore(state_dir)
+    trains = [_train_view(t.model_dump(mode="json")) for t in store.trains()]
+    events = [e.model_dump(mode="json") for e in store.events()]
     if not trains and not events:
         return [], [], f"no train runs yet (no state in {state_dir})"
-    return sorted(trains, key=lambda t: t.id), events, None
-
-
-def _train_documents(state_dir: Path) -> list[dict[str, Any]]:
-    trains_dir = state_dir / "trains"
-    if not trains_dir.is_dir():
-        return []
-    documents = []
-    for path in sorted(trains_dir.glob("T-*.json")):
-        try:
-            doc = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            continue
-        if isinstance(doc, dict):
-            documents.append(doc)
-    return documents
-
-
-def _events(path: Path) -> list[dict[str, Any]]:
-    if not path.is_file():
-        return []
-    events = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        try:
-            event = json.loads(line)
-        except ValueError:
-            continue  # a line cut short by a crash
-        if isinstance(event, dict):
-            events.append(event)
-    return events
+    return sorted((t for t in trains if t is not None), key=lambda t: t.id), events, None
 
 
 def _train_view(doc: dict[str, Any]) -> TrainView | None:

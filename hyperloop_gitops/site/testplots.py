@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from hyperloop_gitops.site import plots
 from hyperloop_gitops.site.views import TestView
+from hyperloop_gitops.testing.units import format_bytes, format_duration, significant
 
 if TYPE_CHECKING:
     from hyperloop_gitops.site.builder import Writer
@@ -17,15 +18,42 @@ _SAFE_KEY = re.compile(r"[A-Za-z0-9_-]{1,128}")
 TOP_DEVICES = 10
 
 # Headline numbers: (label, words that must all appear in the metric's name, unit scale).
-HEADLINES: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("PSS max", ("pss", "max")),
-    ("PSS avg", ("pss", "av")),
-    ("private max", ("private", "max")),
-    ("CPU", ("cpu",)),
-    ("wall time", ("wall",)),
-    ("output", ("output",)),
-    ("expected CPU", ("expected", "cpu")),
+_BYTES = "bytes"
+_SECONDS = "seconds"
+_RATE = "rate"
+_PLAIN = "plain"
+_FACTOR = "factor"
+
+#: The numbers a test's summary shows: (label, metric name in TestResult.metrics, unit).
+HEADLINES: tuple[tuple[str, str, str], ...] = (
+    ("PSS max", "pss.max_bytes", _BYTES),
+    ("PSS avg", "pss.avg_bytes", _BYTES),
+    ("private max", "private.max_bytes", _BYTES),
+    ("CPU", "cpu_s", _SECONDS),
+    ("wall time", "wall_s", _SECONDS),
+    ("throughput", "throughput_bytes_per_s", _RATE),
+    ("input", "input_bytes", _BYTES),
+    ("output", "output_bytes", _BYTES),
+    ("reduction", "reduction_factor", _FACTOR),
+    ("whole dataset CPU-years", "whole_dataset.cpu_years", _PLAIN),
+    ("whole dataset output", "whole_dataset.output_bytes", _BYTES),
+    ("whole dataset kgCO2eq", "whole_dataset.co2_kg", _PLAIN),
 )
+
+
+def format_metric(name: str, value: float) -> str:
+    """A metric as the test report writes it: sizes in decimal units, durations in s/min."""
+    if name.endswith("_bytes_per_s"):
+        return f"{format_bytes(value)}/s"
+    if name.endswith("_bytes"):
+        return format_bytes(value)
+    if name.endswith("_s"):
+        return format_duration(value)
+    if name.endswith("reduction_factor"):
+        return f"{significant(value)}×"
+    if name.endswith("slope_mb_per_min"):
+        return f"{value:+.2g} MB/min"
+    return significant(value)
 
 
 @dataclass(frozen=True)
@@ -36,31 +64,18 @@ class Graph:
     alt: str
 
 
-def pick(numbers: Mapping[str, float], words: Sequence[str]) -> tuple[str, float] | None:
-    """The first metric (sorted by name) whose name holds every word, case-insensitively.
-
-    Metrics scaled to the whole dataset ("expected ...") match only when asked for.
-    """
-    for name in sorted(numbers):
-        lowered = name.lower()
-        if "expected" in lowered and "expected" not in words:
-            continue
-        if all(w in lowered for w in words):
-            return name, numbers[name]
-    return None
+def headlines(test: TestView) -> list[tuple[str, str]]:
+    """(label, formatted value) of the headline numbers the test has."""
+    return [
+        (label, format_metric(name, test.numbers[name]))
+        for label, name, _ in HEADLINES
+        if name in test.numbers
+    ]
 
 
-def headlines(test: TestView) -> list[tuple[str, str, str]]:
-    """(label, metric name, formatted value) for the headline metrics the test has."""
-    formatted = {m.name: m.value for m in test.metrics}
-    rows = []
-    seen: set[str] = set()
-    for label, words in HEADLINES:
-        found = pick(test.numbers, words)
-        if found and found[0] not in seen:
-            seen.add(found[0])
-            rows.append((label, found[0], formatted[found[0]]))
-    return rows
+def all_metrics(test: TestView) -> list[tuple[str, str]]:
+    """Every number of the test, by name, formatted."""
+    return [(name, format_metric(name, value)) for name, value in sorted(test.numbers.items())]
 
 
 def test_graphs(writer: Writer, test: TestView) -> list[Graph]:
@@ -115,7 +130,11 @@ def _lines(
     }
 
 
-STATISTICS = (("PSS max", ("pss", "max")), ("CPU", ("cpu",)), ("wall time", ("wall",)))
+STATISTICS = (
+    ("PSS max (MB)", "pss.max_bytes", 1e-6),
+    ("CPU (s)", "cpu_s", 1.0),
+    ("wall time (s)", "wall_s", 1.0),
+)
 
 
 def statistics_graphs(writer: Writer, stem: str, tests: Sequence[TestView]) -> list[Graph]:
@@ -126,20 +145,18 @@ def statistics_graphs(writer: Writer, stem: str, tests: Sequence[TestView]) -> l
         return []
     first = dated[0].time
     rows = []
-    for label, words in STATISTICS:
+    for label, metric, scale in STATISTICS:
         points: dict[str, list[tuple[float, float]]] = {}
-        metric = ""
         for test in dated:
-            found = pick(test.numbers, words)
-            if found and test.time is not None:
-                metric = found[0]
-                series = points.setdefault(test.dataset, [])
-                series.append(((test.time - first).total_seconds() / 86400, found[1]))
+            if metric in test.numbers and test.time is not None:
+                series = points.setdefault(test.label + " on " + test.dataset, [])
+                days = (test.time - first).total_seconds() / 86400
+                series.append((days, test.numbers[metric] * scale))
         if sum(len(p) for p in points.values()) >= 2:
-            rows.append((f"{label} per test", metric, points))
+            rows.append((f"{metric} per test", label, points))
     if not rows:
         return []
     page = f"{stem}.svg"
     writer.write_text(page, plots.panels(rows, xlabel="days since the first test"))
-    labels = ", ".join(f"{title.removesuffix(' per test')} ({metric})" for title, metric, _ in rows)
+    labels = ", ".join(label for _, label, _ in rows)
     return [Graph(page, f"Test statistics over time, per dataset: {labels}")]

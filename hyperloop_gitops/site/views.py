@@ -69,16 +69,26 @@ class EntityHistory:
 
 
 @dataclass(frozen=True)
-class Metric:
-    """One metric of a test result, already formatted."""
+class DeviceView:
+    """What one device (reader, task, writer) of a test used."""
 
-    name: str
-    value: str
+    device: str
+    cpu_s: float
+    cpu_share: float
+    pss_max_bytes: float | None
+    private_max_bytes: float | None
+    heavy: bool
 
 
 @dataclass(frozen=True)
 class TestView:
-    """One stored wagon test result."""
+    """One stored wagon test result (``.hyperloop/tests/<hash>/result.json``).
+
+    ``numbers`` holds every number of the result's ``metrics``, nested names joined by dots
+    (``pss.max_bytes``, ``whole_dataset.cpu_years``).
+    """
+
+    __test__ = False  # not a pytest test class, despite its name
 
     key: str
     wagon: str
@@ -87,8 +97,9 @@ class TestView:
     status: str
     time: dt.datetime | None
     package_tag: str | None
-    metrics: tuple[Metric, ...]
+    target: str | None
     numbers: dict[str, float]
+    devices: tuple[DeviceView, ...]
     warnings: tuple[str, ...]
     perf_metrics: Any = None  # parsed performanceMetrics.json: device -> metric -> [(ms, value)]
 
@@ -99,6 +110,10 @@ class TestView:
     @property
     def status_text(self) -> str:
         return STATUS_WORDS.get(self.status, self.status)
+
+    @property
+    def label(self) -> str:
+        return self.wagon if self.subwagon is None else f"{self.wagon}:{self.subwagon}"
 
 
 @dataclass(frozen=True)

@@ -88,7 +88,13 @@ def test_wagon_page_shows_configuration_side_by_side_tests_and_marks(
     assert "pt-spectrum ptBins 100 bins in [0.0, 10.0] 100 bins in [0.0, 10.0]" in text
     assert html.count('<td class="changed">') == 2
     assert "🌟 done, no warning LHC22o_pass6 tag daily-20261127-0000-1 base, narrow-eta" in text
-    assert "420 PSS max (pss_max_mb)" in text
+    assert (
+        "420 MB PSS max 390 MB PSS avg 336 MB private max 44 s CPU 58 s wall time 1.74 MB/s "
+        "throughput 101 MB input 1.3 MB output 77.7× reduction 0.67 whole dataset CPU-years "
+        "620 GB whole dataset output 0.73 whole dataset kgCO2eq Fits: Grid single core" in text
+    )
+    assert "pt-spectrum heavy 30.8 s 70% 252 MB – internal-dpl-aod-reader 13.2 s 30% 168 MB" in text
+    assert "All metrics (19) cpu_s 44 s input_bytes 101 MB input_files 2" in text
     assert f'src="../../plots/tests/{sitefixture.PT_HASH}.svg"' in html
     assert 'src="../../plots/wagons/pwglf-spectra/pt-spectrum-stats.svg"' in html
     phi = _visible(_text(built_site, "wagons/pwglf-spectra/phi-meson.html"))
@@ -117,14 +123,16 @@ def test_train_page_plots_merged_output_against_the_previous_train(
 def test_submission_page_sums_expected_resources(built_site: BuildReport) -> None:
     text = _visible(_text(built_site, "submission.html"))
     assert "LHC22o_pass6 (8 wagons, automatic)" in text
-    # enabled by / since come from the history (alice created the wagon), when it is there.
-    row = re.search(
-        r"pwglf-spectra/pt-spectrum pwglf-spectra (\S+) (\S+) tag "
-        r"daily-20261127-0000-1 0\.0147 390\.2 336 ",
-        text,
+    # enabled by / since: the newest commit that enabled the wagon (alice created it enabled).
+    assert (
+        "🌟 pwglf-spectra/pt-spectrum pwglf-spectra alice 2026-11-20 tag daily-20261127-0000-1 "
+        "0.67 390 MB 312 MB 0.67 " in text
     )
-    assert row is not None, text
-    assert row.groups() in {("–", "–"), ("alice", "2026-11-20")}
+    assert "total 0.67 390 MB LHC22o_pass6_short (5 wagons, automatic)" in text
+    assert (
+        "❗ pwglf-spectra/phi-meson pwglf-spectra alice 2026-11-20 tag daily-20261120-0000-1 "
+        "0.95 1.64 GB 1.31 GB 0.95" in text
+    )
 
 
 def test_two_builds_are_byte_identical(
@@ -266,7 +274,8 @@ def test_history_with_field_level_diffs(built_site: BuildReport) -> None:
         "updated 2026-11-24 09:30 UTC by Bob Brown (@bob)" in text
         and "pt-spectrum: narrower eta change field before after updated "
         "configuration.pt-spectrum.etaMax 0.8 0.7 created 2026-11-20 10:00 UTC by Alice Adams "
-        "(@alice)" in text
+        "(@alice)"
+        in text
     )
     dataset = _visible(_text(built_site, "datasets/LHC22o_pass6.html"))
     assert "by Olga Operator" in dataset and "updated size_tb 48.2 52.0" in dataset
