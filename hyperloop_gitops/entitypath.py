@@ -9,6 +9,7 @@ that escapes ``config/``.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from typing import Literal, get_args
@@ -55,6 +56,7 @@ class EntityRef:
         return f"{self.kind} {self.name}"
 
 
+@functools.lru_cache(maxsize=65536)
 def entity_of(path: str) -> EntityRef | None:
     """The entity a repository-relative path holds, or None if it holds none."""
     for kind, pattern in _PATTERNS:

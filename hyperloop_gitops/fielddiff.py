@@ -9,6 +9,7 @@ one subwagon does not read as "every subwagon changed": ``subwagons[tight].confi
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -99,8 +100,14 @@ def jsonable(value: Any) -> Any:
 
 def same(a: Any, b: Any) -> bool:
     """Equality that tells ``true`` from ``1`` and ``1`` from ``1.0``: a YAML edit is a change."""
+    if a is b:
+        return True
     if type(a) is not type(b):
         return False
+    if a != b:
+        # Fast (C-level) rejection. Only NaN compares unequal to itself: a NaN inside a
+        # list or mapping reads as changed, a NaN on its own does not.
+        return isinstance(a, float) and math.isnan(a) and math.isnan(b)
     if isinstance(a, dict):
         return a.keys() == b.keys() and all(same(a[k], b[k]) for k in a)
     if isinstance(a, list):

@@ -21,7 +21,7 @@ from hyperloop_gitops.entitypath import EntityRef, entity_of
 from hyperloop_gitops.errors import NotFoundError
 from hyperloop_gitops.fielddiff import EntityDiff, diff_entity
 from hyperloop_gitops.gitlog import Commit, FileChange, read_blobs, read_log, resolve
-from hyperloop_gitops.snapshot import parse_yaml
+from hyperloop_gitops.snapshot import BlockParser, parse_yaml
 
 _NOREPLY = re.compile(r"(?:\d+\+)?([A-Za-z0-9](?:[A-Za-z0-9-]{0,38}))@users\.noreply\.github\.com")
 
@@ -98,12 +98,13 @@ def replay(repo: git.Repo, rev: str = "HEAD") -> Iterator[Step]:
                     uses[blob] += 1
     contents = read_blobs(repo, uses)
     parsed: dict[str, Any] = {}
+    parser = BlockParser()
 
     def value(blob: str) -> Any:
         # Each blob is parsed once: a version is the "new" side of one change and the "old"
         # side of the next; forget it once both have used it to keep memory flat.
         if blob not in parsed:
-            parsed[blob] = parse_yaml(contents.pop(blob))
+            parsed[blob] = parser.parse(contents.pop(blob))
         result = parsed[blob]
         uses[blob] -= 1
         if uses[blob] == 0:

@@ -1,4 +1,9 @@
-"""The launcher of one local job: ``python -m hyperloop_gitops.backends._localjob CONTROL_DIR``.
+"""The launcher of one local job: ``python -I .../_localjob.py CONTROL_DIR``.
+
+It is run as a script, not with ``-m``, and imports only the standard library: a job slot
+should not pay for importing the package (pydantic, even psutil, cost more than a job's
+bookkeeping). A process is identified by its pid *and* its start time in clock ticks since boot
+(``/proc/<pid>/stat`` field 22), since pids are reused; this makes the local backend Linux-only.
 
 It records its own pid and start time (``pid.json``), runs the job's argv (no shell) in the job's
 working directory with the job's limits, and writes ``result.json`` (exit code, reason, times)
@@ -18,9 +23,32 @@ from datetime import UTC, datetime
 from pathlib import Path
 from types import FrameType
 
-import psutil
 
-from hyperloop_gitops.state.atomic import atomic_write_text
+def process_start(pid: int) -> tuple[str, int] | None:
+    """(state letter, start time in ticks) of a live process, from /proc; None if gone."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as handle:  # noqa: PTH123
+            stat = handle.read()
+    except OSError:
+        return None
+    # the command name (field 2) may hold spaces and parentheses: split after the last ")"
+    fields = stat[stat.rindex(")") + 2 :].split()
+    return fields[0], int(fields[19])
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    """Same contract as hyperloop_gitops.state.atomic (not imported: see above)."""
+    partial = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with partial.open("w", encoding="utf-8") as handle:
+        handle.write(text)
+        handle.flush()
+        os.fsync(handle.fileno())
+    partial.replace(path)
+    fd = os.open(path.parent, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def _now() -> str:
@@ -31,10 +59,11 @@ def run(control: Path) -> int:
     """Run the job described by ``control/spec.json``; return 0 once its result is recorded."""
     spec = json.loads((control / "spec.json").read_text(encoding="utf-8"))
     started = _now()
-    me = psutil.Process()
+    me = os.getpid()
+    identity = process_start(me)
+    ticks = identity[1] if identity else 0
     atomic_write_text(
-        control / "pid.json",
-        json.dumps({"pid": me.pid, "create_time": me.create_time(), "started": started}),
+        control / "pid.json", json.dumps({"pid": me, "start_ticks": ticks, "started": started})
     )
     workdir = Path(spec["workdir"])
     workdir.mkdir(parents=True, exist_ok=True)

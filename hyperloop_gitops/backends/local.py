@@ -11,7 +11,8 @@ restarts (a new ``LocalBackend`` on the same folder) picks up where the last one
         killed        written by kill()
 
 There is no daemon: queued jobs start when the reconciler calls ``submit`` or ``poll``. A job is
-running while its launcher's pid is alive *with the recorded start time* (pids are reused).
+running while its launcher's pid is alive *with the recorded start time* (pids are reused;
+the start time comes from /proc, so this backend is Linux-only).
 """
 
 from __future__ import annotations
@@ -30,13 +31,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, ClassVar
 
-import psutil
-
 from hyperloop_gitops.backends._env import scrubbed_env
+from hyperloop_gitops.backends._localjob import process_start
 from hyperloop_gitops.backends.base import MERGE_INDEX, FoundJob, JobSpec, JobStatus
 from hyperloop_gitops.errors import BackendError
 from hyperloop_gitops.state.atomic import atomic_write_text
 from hyperloop_gitops.state.models import JobState, TrainRun
+
+_LAUNCHER = Path(__file__).with_name("_localjob.py")
 
 #: A launcher that was started but has not written pid.json after this long is lost.
 START_GRACE_S = 30.0
@@ -59,6 +61,7 @@ class LocalBackend:
         self.root = root
         self.max_parallel_jobs = max_parallel_jobs
         self._children: list[subprocess.Popen[bytes]] = []
+        self._final: dict[str, JobStatus] = {}  # a final job never changes: read it once
 
     # -- ids and folders --------------------------------------------------------------------
     @staticmethod
@@ -76,12 +79,14 @@ class LocalBackend:
     def submit(self, train: TrainRun, jobs: Sequence[JobSpec]) -> list[str]:
         """Queue the jobs (a spec.json each) and start as many as the limit allows."""
         ids = [self._queue(job, after=()) for job in jobs]
+        os.sync()  # one flush for all the specs, rather than two fsyncs per job
         self._schedule()
         return ids
 
     def submit_merge(self, train: TrainRun, merge: JobSpec, after: Sequence[str]) -> str:
         """Queue the merge job; it starts once every job in ``after`` is final."""
         backend_id = self._queue(merge.model_copy(update={"index": MERGE_INDEX}), after=after)
+        os.sync()
         self._schedule()
         return backend_id
 
@@ -103,8 +108,8 @@ class LocalBackend:
 
     def poll(self, backend_ids: Sequence[str]) -> dict[str, JobStatus]:
         """Start queued jobs if there is room, then report each job's status."""
-        self._schedule()
-        return {backend_id: self._status(backend_id) for backend_id in backend_ids}
+        fresh = self._schedule()
+        return {b: fresh.get(b) or self._status(b) for b in backend_ids}
 
     def kill(self, backend_ids: Sequence[str]) -> None:
         """Mark the jobs killed (queued ones never start) and stop the running ones."""
@@ -113,10 +118,10 @@ class LocalBackend:
             if not (control / "spec.json").exists() or (control / "result.json").exists():
                 continue
             atomic_write_text(control / "killed", datetime.now(UTC).isoformat())
-            process = self._process(control)
-            if process is not None:
+            pid = self._process(control)
+            if pid is not None:
                 with contextlib.suppress(ProcessLookupError):
-                    os.killpg(process.pid, signal.SIGTERM)
+                    os.killpg(pid, signal.SIGTERM)
         self._reap()
 
     def fetch_outputs(self, job: JobSpec, names: Sequence[str], destination: Path) -> list[Path]:
@@ -143,7 +148,7 @@ class LocalBackend:
             )
         document: dict[str, Any] = job.model_dump(mode="json")
         document["after"] = list(after)
-        atomic_write_text(control / "spec.json", json.dumps(document, indent=1))
+        atomic_write_text(control / "spec.json", json.dumps(document, indent=1), durable=False)
         return backend_id
 
     @contextlib.contextmanager
@@ -155,37 +160,55 @@ class LocalBackend:
             yield
 
     def _all_controls(self) -> list[Path]:
+        """Every job folder, trains and jobs in order (os.scandir: this runs on every poll)."""
         if not self.root.is_dir():
             return []
-        return sorted(p.parent for p in self.root.glob("T-*/*/spec.json"))
+        controls: list[Path] = []
+        for train in sorted(e.name for e in os.scandir(self.root) if e.name.startswith("T-")):
+            folder = self.root / train
+            controls.extend(folder / name for name in sorted(e.name for e in os.scandir(folder)))
+        return controls
 
-    def _schedule(self) -> None:
+    def _schedule(self) -> dict[str, JobStatus]:
+        """Start pending jobs while there is room; return the statuses read on the way."""
         self._reap()
+        fresh: dict[str, JobStatus] = {}
         with self._scheduler_lock():
-            queued: list[tuple[str, Path]] = []
+            pending: list[tuple[str, Path]] = []
             running = 0
             for control in self._all_controls():
                 backend_id = f"{control.parent.name}/{control.name}"
-                state = self._status(backend_id).state
-                if state is JobState.RUNNING:
+                if backend_id in self._final:
+                    continue
+                status = fresh[backend_id] = self._status(backend_id)
+                if status.state is JobState.RUNNING:
                     running += 1
-                elif state is JobState.PENDING and self._dependencies_final(control):
-                    queued.append((backend_id, control))
-            for _backend_id, control in queued[: max(0, self.max_parallel_jobs - running)]:
-                self._launch(control)
+                elif status.state is JobState.PENDING:
+                    pending.append((backend_id, control))
+            free = self.max_parallel_jobs - running
+            for backend_id, control in pending:
+                if free <= 0:
+                    break
+                if self._dependencies_final(control):
+                    self._launch(control)
+                    fresh[backend_id] = JobStatus(backend_id=backend_id, state=JobState.RUNNING)
+                    free -= 1
+        return fresh
 
     def _dependencies_final(self, control: Path) -> bool:
         spec = json.loads((control / "spec.json").read_text(encoding="utf-8"))
         return all(self._status(dep).state.is_final for dep in spec.get("after", []))
 
     def _launch(self, control: Path) -> None:
-        atomic_write_text(control / "launched", datetime.now(UTC).isoformat())
-        launcher = [sys.executable, "-m", "hyperloop_gitops.backends._localjob", str(control)]
+        # not flushed to disk: a power loss kills the launcher too, and a crash of this
+        # process keeps the page cache
+        atomic_write_text(control / "launched", datetime.now(UTC).isoformat(), durable=False)
+        launcher = [sys.executable, "-I", str(_LAUNCHER), str(control)]
         with (control / "launcher.log").open("ab") as log:
             child = subprocess.Popen(
                 launcher,
                 cwd=control,
-                env=scrubbed_env(_python_path()),
+                env=scrubbed_env(),
                 stdin=subprocess.DEVNULL,
                 stdout=log,
                 stderr=log,
@@ -198,28 +221,39 @@ class LocalBackend:
         self._children = [child for child in self._children if child.poll() is None]
 
     @staticmethod
-    def _process(control: Path) -> psutil.Process | None:
-        """The launcher process if it is still alive (same pid *and* start time)."""
+    def _process(control: Path) -> int | None:
+        """The launcher's pid if it is still alive (same pid *and* start time, not a zombie)."""
         try:
             info = json.loads((control / "pid.json").read_text(encoding="utf-8"))
-            process = psutil.Process(info["pid"])
-            if abs(process.create_time() - info["create_time"]) > 0.01:
-                return None  # the pid was reused by another process
-            if process.status() == psutil.STATUS_ZOMBIE:
-                return None
-        except (FileNotFoundError, ValueError, psutil.Error):
+        except (FileNotFoundError, ValueError):
             return None
-        return process
+        identity = process_start(info["pid"])
+        if identity is None or identity[1] != info["start_ticks"] or identity[0] == "Z":
+            return None  # gone, or the pid now belongs to another process
+        return int(info["pid"])
 
     def _status(self, backend_id: str) -> JobStatus:
+        known = self._final.get(backend_id)
+        if known is not None:
+            return known
+        status = self._read_status(backend_id)
+        if status.state.is_final and (self._control(backend_id) / "result.json").exists():
+            self._final[backend_id] = status
+        return status
+
+    def _read_status(self, backend_id: str) -> JobStatus:
         control = self._control(backend_id)
-        if not (control / "spec.json").exists():
+        try:
+            names = {e.name for e in os.scandir(control)}  # one call instead of one per marker
+        except FileNotFoundError:
+            names = set()
+        if "spec.json" not in names:
             return JobStatus(
                 backend_id=backend_id, state=JobState.FAILED, reason="unknown to the local backend"
             )
-        killed = (control / "killed").exists()
+        killed = "killed" in names
         result_path = control / "result.json"
-        if result_path.exists():
+        if "result.json" in names:
             result = json.loads(result_path.read_text(encoding="utf-8"))
             code = result["exit_code"]
             state = JobState.DONE if code == 0 else JobState.FAILED
@@ -234,7 +268,7 @@ class LocalBackend:
                 finished=_parse_time(result["finished"]),
                 reason="killed" if state is JobState.KILLED else reason,
             )
-        if (control / "pid.json").exists():
+        if "pid.json" in names:
             if self._process(control) is not None:
                 return JobStatus(backend_id=backend_id, state=JobState.RUNNING)
             # the launcher ended without a result: someone killed it hard (or the machine
@@ -249,7 +283,7 @@ class LocalBackend:
         if killed:
             return JobStatus(backend_id=backend_id, state=JobState.KILLED, reason="killed")
         launched = control / "launched"
-        if launched.exists():
+        if "launched" in names:
             if time.time() - launched.stat().st_mtime < START_GRACE_S:
                 return JobStatus(backend_id=backend_id, state=JobState.RUNNING)
             return JobStatus(
@@ -258,8 +292,3 @@ class LocalBackend:
                 reason=f"the job's launcher did not start within {START_GRACE_S:g} s",
             )
         return JobStatus(backend_id=backend_id, state=JobState.PENDING)
-
-
-def _python_path() -> dict[str, str]:
-    # the launcher imports this package: keep the interpreter's path to it
-    return {"PYTHONPATH": os.environ["PYTHONPATH"]} if "PYTHONPATH" in os.environ else {}

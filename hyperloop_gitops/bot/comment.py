@@ -50,11 +50,16 @@ def verdict(view: PrView) -> Verdict:
     if warned:
         passed = len(tests) - warned
         what = f"{_n(passed, 'wagon test')} passed, {warned} with a warning"
+        if not passed:
+            what = f"{_n(warned, 'wagon test')} passed with a warning"
         return Verdict("❗", f"Ready with warnings — {what}{trains}")
     if tests:
         return Verdict("🌟", f"Ready to merge — {_n(len(tests), 'wagon test')} passed{trains}")
     if view.tests is None:
-        return Verdict("✅", "Valid and permitted — wagon tests were not run")
+        if view.affected:
+            count = _n(len(view.affected), "affected wagon test")
+            return Verdict("✅", f"Valid and permitted — {count} not run by this bot")
+        return Verdict("✅", "Valid and permitted — no wagon test affected")
     return Verdict("🌟", f"Ready to merge — no wagon tests affected{trains}")
 
 
@@ -87,8 +92,10 @@ def _render(view: PrView, cap: int | None) -> str:
         parts.append(_permissions(view, cap))
     if view.tests:
         parts.append(_tests_table(view.tests, cap))
-    elif view.tests is not None and not view.diagnostics:
+    elif view.tests is not None and not view.diagnostics and not view.affected:
         parts.append("No wagon test is affected by this change.")
+    if view.affected:
+        parts.append(_affected(view, cap))
     if view.mentions:
         parts.append(_mentions(view))
     parts.append(_plan(view.plan, cap))
@@ -96,7 +103,7 @@ def _render(view: PrView, cap: int | None) -> str:
     if details:
         parts.append(details)
     if view.notes:
-        parts.append("\n".join(f"> {_text(n)}" for n in view.notes))
+        parts.append("\n>\n".join(f"> {_text(n)}" for n in view.notes))
     if cap is not None:
         parts.append(
             "_This comment was shortened to fit GitHub's 65,536-character limit;"
@@ -194,13 +201,17 @@ def _test_row(t: WagonTestRow) -> str:
     base = t.base
     pss = "–"
     if t.pss_max_gb is not None:
-        pss = f"{t.pss_max_gb:.2f}"
+        unit, scale = ("GB", 1.0) if t.pss_max_gb >= 0.1 else ("MB", 1000.0)
+        digits = 2 if unit == "GB" else 1
+        pss = f"{t.pss_max_gb * scale:.{digits}f}"
         if t.pss_avg_gb is not None:
-            pss += f" / {t.pss_avg_gb:.2f}"
-        pss += " GB" + _delta(t.pss_max_gb, base.pss_max_gb if base else None, "{:+.2f}")
+            pss += f" / {t.pss_avg_gb * scale:.{digits}f}"
+        base_pss = base.pss_max_gb * scale if base and base.pss_max_gb is not None else None
+        pss += f" {unit}" + _delta(t.pss_max_gb * scale, base_pss, f"{{:+.{digits}f}}")
     cpu = "–"
     if t.cpu_s is not None:
-        cpu = _duration(t.cpu_s) + _delta(t.cpu_s, base.cpu_s if base else None, "{:+.0f} s")
+        fmt = "{:+.0f} s" if t.cpu_s >= 10 else "{:+.1f} s"
+        cpu = _duration(t.cpu_s) + _delta(t.cpu_s, base.cpu_s if base else None, fmt)
     wall = _duration(t.wall_s) if t.wall_s is not None else "–"
     rate = f"{t.throughput_mb_s:.1f} MB/s" if t.throughput_mb_s is not None else "–"
     output = _size_mb(t.output_mb) if t.output_mb is not None else "–"
@@ -230,6 +241,26 @@ def _test_row(t: WagonTestRow) -> str:
         "<br>".join(notes),
     ]
     return "| " + " | ".join(cells) + " |"
+
+
+def _affected(view: PrView, cap: int | None) -> str:
+    count = _n(len(view.affected), "wagon test")
+    run = "" if view.tests else " (not run by this bot)"
+    lines = [f"<details><summary>Why: {count} this change calls for{run}</summary>", ""]
+    # Tests that share their reasons are listed under them once: a dataset change re-tests
+    # every wagon on it for the same reason.
+    groups: dict[tuple[str, ...], list[str]] = {}
+    for a in view.affected:
+        what = f"`{_code(a.wagon)}` on {_text(a.dataset)} ({_text(a.package)})"
+        groups.setdefault(a.reasons, []).append(what)
+    shown, hidden = _cap(list(groups.items()), cap)
+    for reasons, tests in shown:
+        lines.append(f"- {'; '.join(_text(r) for r in reasons) or 'requested'}:")
+        lines += [f"  - {t}" for t in tests]
+    if hidden:
+        lines.append(f"- …and {hidden} more")
+    lines += ["", "</details>"]
+    return "\n".join(lines)
 
 
 def _mentions(view: PrView) -> str:
@@ -360,6 +391,8 @@ def _delta(value: float, base: float | None, fmt: str) -> str:
 
 
 def _duration(seconds: float) -> str:
+    if seconds < 10:
+        return f"{seconds:.1f} s"
     s = round(seconds)
     if s < 60:
         return f"{s} s"

@@ -7,6 +7,7 @@ rights (adding its author to ``roles`` or ``members`` takes effect only once mer
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -14,10 +15,11 @@ from typing import Any
 from hyperloop_gitops.bot.forge import ChangedFile
 from hyperloop_gitops.bot.permissions import Access, check_permissions
 from hyperloop_gitops.bot.roles import Roles
-from hyperloop_gitops.bot.view import Mention, PlanEntry, PrView, WagonTestRow
+from hyperloop_gitops.bot.view import AffectedTest, Mention, PlanEntry, PrView, WagonTestRow
 from hyperloop_gitops.config import LoadResult
 from hyperloop_gitops.config.discover import classify_path
 from hyperloop_gitops.diagnostics import Diagnostic
+from hyperloop_gitops.impact import Impact
 
 
 @dataclass(frozen=True)
@@ -49,6 +51,7 @@ def build_view(
     tests: Sequence[WagonTestRow] | None = None,
     plan: Sequence[PlanEntry] | None = None,
     notes: Iterable[str] = (),
+    impact: Impact | None = None,
 ) -> PrView:
     """The view of one pull request: validation, permissions, changes, who to tell."""
     changed = {f.path for f in facts.files}
@@ -83,7 +86,8 @@ def build_view(
         permission_problems=problems,
         changes=describe_changes(facts.files, base, head),
         tests=None if tests is None else tuple(tests),
-        mentions=data_mentions(facts.files, base, head),
+        mentions=_without(impact_mentions(impact), facts.author) if impact is not None else (),
+        affected=affected_tests(impact) if impact is not None else (),
         plan=None if plan is None else tuple(plan),
         notes=tuple(all_notes),
         web_url=facts.web_url,
@@ -106,44 +110,40 @@ def describe_changes(
     return tuple(out)
 
 
-def data_mentions(
-    files: Iterable[ChangedFile], base: LoadResult, head: LoadResult
-) -> tuple[Mention, ...]:
-    """For each changed dataset or runlist: the owners of the wagons enabled on it, and why."""
-    repo = head.repository
+def impact_mentions(impact: Impact) -> tuple[Mention, ...]:
+    """For each changed dataset or runlist: the people to tell about the wagons it re-tests.
+
+    Who hears follows each analysis' notification setting (the impact's recipients).
+    """
+    sources = [("dataset", n, f, f"{n} changed:") for n, f in impact.changed_datasets.items()]
+    sources += [("runlist", n, f, f"runlist {n} of ") for n, f in impact.changed_runlists.items()]
     mentions = []
-    for f in sorted(files, key=lambda f: f.path):
-        source = classify_path(f.path)
-        if source is None or source.kind not in ("dataset", "runlist") or f.status == "added":
-            continue  # a new dataset or runlist has no wagons yet that anyone must hear about
-        if source.kind == "dataset":
-            datasets = {source.name}
-        else:
-            datasets = {
-                name
-                for name, d in repo.datasets.items()
-                if any(p.runlist == source.name for p in d.productions)
-            }
-        wagons = sorted(
-            wagon_id
-            for wagon_id, wagon in repo.wagons.items()
-            if any(e.dataset in datasets for e in wagon.enabled)
-        )
-        if not wagons:
+    for kind, name, fields, prefix in sources:
+        tests = [t for t in impact.tests if any(r.startswith(prefix) for r in t.reasons)]
+        if not tests:
             continue
-        owners: dict[str, None] = {}
-        for wagon_id in wagons:
-            analysis = repo.analyses.get(wagon_id.split("/", 1)[0])
-            for login in analysis.members if analysis else ():
-                owners.setdefault(login, None)
-        keys = _changed_keys(f.path, base, head)
-        what = f"{source.kind} {source.name} was {f.status}"
-        if keys and f.status == "modified":
-            what = f"{source.kind} {source.name} changed ({', '.join(keys)})"
-        if source.kind == "runlist":
-            what += f", used by {', '.join(sorted(datasets))}"
-        mentions.append(Mention(tuple(owners), what, tuple(wagons)))
+        wagons = sorted({t.wagon for t in tests})
+        logins = tuple(r.login for r in impact.recipients if set(r.wagons) & set(wagons))
+        what = f"{kind} {name} changed" + (f" ({', '.join(fields)})" if fields else "")
+        if kind == "runlist":
+            what += f", used by {', '.join(sorted({t.dataset for t in tests}))}"
+        mentions.append(Mention(logins, what, tuple(wagons)))
     return tuple(mentions)
+
+
+def _without(mentions: tuple[Mention, ...], author: str | None) -> tuple[Mention, ...]:
+    # The author knows what they changed: the comment tells the others.
+    if author is None:
+        return mentions
+    return tuple(
+        dataclasses.replace(m, logins=tuple(x for x in m.logins if x.lower() != author.lower()))
+        for m in mentions
+    )
+
+
+def affected_tests(impact: Impact) -> tuple[AffectedTest, ...]:
+    """The wagon tests the impact calls for, as the comment lists them."""
+    return tuple(AffectedTest(t.wagon, t.dataset, t.package, t.reasons) for t in impact.tests)
 
 
 def _changed_keys(path: str, base: LoadResult, head: LoadResult) -> list[str]:

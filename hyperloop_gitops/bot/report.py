@@ -43,7 +43,11 @@ def _validate_status(view: PrView, url: str | None) -> Status:
 
 def _tests_status(view: PrView, url: str | None) -> Status:
     if view.tests is None:
-        return Status(TESTS, "success", "Wagon tests were not run by this bot", url)
+        if view.affected:
+            count = len(view.affected)
+            text = f"{count} affected wagon test{'s' if count > 1 else ''} not run by this bot"
+            return Status(TESTS, "success", text, url)
+        return Status(TESTS, "success", "No wagon test affected", url)
     tests = view.tests
     if any(d.is_error for d in view.diagnostics):
         return Status(TESTS, "failure", "Not run: the configuration does not validate", url)

@@ -7,7 +7,9 @@ stream is unpacked with the ``data`` filter (no links out, no absolute paths, no
 
 from __future__ import annotations
 
+import base64
 import io
+import os
 import subprocess
 import tarfile
 from pathlib import Path
@@ -18,13 +20,14 @@ from hyperloop_gitops.errors import GitError
 _STATUS = {"A": "added", "M": "modified", "D": "removed", "R": "renamed", "C": "copied"}
 
 
-def _git(root: Path, *args: str) -> bytes:
+def _git(root: Path, *args: str, env: dict[str, str] | None = None) -> bytes:
     try:
         done = subprocess.run(
             ["git", "-C", str(root), *args],
             capture_output=True,
             check=False,
             timeout=120,
+            env=env,
         )
     except FileNotFoundError as error:
         raise GitError("git is not installed") from error
@@ -89,6 +92,35 @@ def author_email(root: Path, rev: str) -> str:
     return _git(root, "log", "-1", "--format=%ae", rev).decode().strip()
 
 
-def fetch(root: Path, *refspecs: str, remote: str = "origin") -> None:
-    """Fetch ``refspecs`` from ``remote`` into the clone at ``root``."""
-    _git(root, "fetch", "--quiet", "--no-tags", remote, *refspecs)
+def fetch(root: Path, *refspecs: str, remote: str = "origin", token: str | None = None) -> None:
+    """Fetch ``refspecs`` from ``remote`` into the clone at ``root``.
+
+    A ``token`` reaches only this one git process, through its environment
+    (``GIT_CONFIG_*``): never the command line, never ``.git/config``, where a wagon test
+    running later in the same checkout could read it.
+    """
+    env = None
+    if token:
+        basic = base64.b64encode(f"x-access-token:{token}".encode()).decode()
+        env = {
+            **os.environ,
+            "GIT_CONFIG_COUNT": "1",
+            "GIT_CONFIG_KEY_0": "http.extraheader",
+            "GIT_CONFIG_VALUE_0": f"AUTHORIZATION: basic {basic}",
+            "GIT_TERMINAL_PROMPT": "0",
+        }
+    _git(root, "fetch", "--quiet", "--no-tags", remote, *refspecs, env=env)
+
+
+def has_commit(root: Path, sha: str) -> bool:
+    """Whether the clone holds commit ``sha``."""
+    try:
+        _git(root, "cat-file", "-e", f"{sha}^{{commit}}")
+    except GitError:
+        return False
+    return True
+
+
+def merge_base(root: Path, base: str, head: str) -> str:
+    """Where ``head`` left ``base``: the commit a pull request's changes are measured from."""
+    return _git(root, "merge-base", base, head).decode().strip()

@@ -7,26 +7,32 @@ cannot compute are named in the comment's notes, never silently left out.
 
 from __future__ import annotations
 
+import functools
 import re
 import subprocess
 import tempfile
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
+
+import git
 
 from hyperloop_gitops.bot import revisions
 from hyperloop_gitops.bot.commands import Decision, decide, overall_reaction, parse_commands
 from hyperloop_gitops.bot.comment import render_comment
-from hyperloop_gitops.bot.forge import ChangedFile, Forge
+from hyperloop_gitops.bot.forge import Forge
 from hyperloop_gitops.bot.pipeline import PullFacts, build_view, members_of, roles_of
 from hyperloop_gitops.bot.report import check_run, statuses
 from hyperloop_gitops.bot.roles import Roles, is_team
 from hyperloop_gitops.bot.view import PlanEntry, PrView, WagonTestRow
 from hyperloop_gitops.config import LoadResult, load_repository
+from hyperloop_gitops.history import read_history
+from hyperloop_gitops.impact import Impact, compute_impact
+from hyperloop_gitops.semdiff import diff_revisions
 
 GAP_TESTS = (
-    "Wagon tests: not run by this build of the bot (the wagon-test runner is not wired in yet);"
+    "Wagon tests: not run (the bot ran without tests, or this build has no wagon-test planner);"
     " run `hyperloop test WAGON --dataset DATASET` locally."
 )
 GAP_PLAN = "Plan of trains: not computed by this build of the bot (the reconciler is not wired in)."
@@ -41,7 +47,21 @@ class Outcome:
     comment_id: int | None = None
 
 
-TestProvider = Callable[[LoadResult, LoadResult, tuple[ChangedFile, ...]], list[WagonTestRow]]
+Progress = Callable[[Sequence[WagonTestRow]], None]
+
+
+class WagonTests(Protocol):
+    """Runs (or looks up) the wagon tests an impact calls for.
+
+    Calls ``progress`` with every row each time one changes state (⌛ -> ⏳ -> 🌟/❗/💣), so
+    the comment can follow; returns the final rows.
+    """
+
+    def __call__(
+        self, base: LoadResult, head: LoadResult, impact: Impact, progress: Progress
+    ) -> list[WagonTestRow]: ...
+
+
 PlanProvider = Callable[[LoadResult], list[PlanEntry]]
 
 
@@ -84,12 +104,12 @@ def local_report(
     head: str,
     author: str | None = None,
     repo: str | None = None,
-    tests: TestProvider | None = None,
+    tests: WagonTests | None = None,
     plan: PlanProvider | None = None,
 ) -> Outcome:
     """The comment for the change from ``base`` to ``head`` in the clone at ``root``."""
-    base_sha = revisions.resolve(root, base)
     head_sha = revisions.resolve(root, head)
+    base_sha = revisions.merge_base(root, revisions.resolve(root, base), head_sha)
     files = tuple(revisions.changed_files(root, base_sha, head_sha))
     with tempfile.TemporaryDirectory(prefix="hyperloop-bot-") as tmp:
         base_result = load_revision(root, base_sha, Path(tmp) / "base")
@@ -102,7 +122,8 @@ def local_report(
             author=author,
             files=files,
         )
-        view = _decide(facts, base_result, head_result, tests, plan)
+        impact = change_impact(root, base_result, head_result, base_sha, head_sha)
+        view = _decide(facts, base_result, head_result, tests=tests, plan=plan, impact=impact)
     return Outcome(view, render_comment(view))
 
 
@@ -115,18 +136,30 @@ def process_pull_request(
     target_url: str | None = None,
     with_check_run: bool = False,
     web_url: str = "https://github.com",
-    tests: TestProvider | None = None,
+    tests: WagonTests | None = None,
     plan: PlanProvider | None = None,
+    fetch_token: str | None = None,
 ) -> Outcome:
     """Validate, check permissions, comment and set statuses on pull request ``number``.
 
-    ``root`` is a clone holding both the base and the head commit of the pull request.
+    ``root`` is a clone of the repository; the pull request's base and head commits are
+    fetched into it when missing (with ``fetch_token`` for a private repository).
     """
     pull = forge.pull_request(number)
+    if not (
+        revisions.has_commit(root, pull.base_sha) and revisions.has_commit(root, pull.head_sha)
+    ):
+        revisions.fetch(
+            root,
+            f"+refs/pull/{number}/head:refs/hyperloop/pull/{number}",
+            f"+refs/heads/{pull.base_ref}:refs/hyperloop/base/{pull.base_ref}",
+            token=fetch_token,
+        )
     files = tuple(forge.changed_files(number))
     approvals = forge.approvals(number)
-    base_sha = revisions.resolve(root, pull.base_sha)
     head_sha = revisions.resolve(root, pull.head_sha)
+    # As GitHub's own diff: against where the branch left the base, not the base's tip.
+    base_sha = revisions.merge_base(root, revisions.resolve(root, pull.base_sha), head_sha)
     with tempfile.TemporaryDirectory(prefix="hyperloop-bot-") as tmp:
         base_result = load_revision(root, base_sha, Path(tmp) / "base")
         head_result = load_revision(root, head_sha, Path(tmp) / "head")
@@ -140,7 +173,22 @@ def process_pull_request(
             approvals={login: teams_of(forge, login, teams) for login in approvals},
             web_url=web_url,
         )
-        view = _decide(facts, base_result, head_result, tests, plan)
+        impact = change_impact(root, base_result, head_result, base_sha, head_sha)
+
+        def show(partial: PrView) -> None:
+            # While tests run, the comment and the tests status follow them.
+            forge.upsert_comment(number, render_comment(partial))
+            forge.set_status(head_sha, statuses(partial, target_url)[1])
+
+        view = _decide(
+            facts,
+            base_result,
+            head_result,
+            tests=tests,
+            plan=plan,
+            impact=impact,
+            on_view=show,
+        )
     comment = render_comment(view)
     comment_id = forge.upsert_comment(number, comment)
     for status in statuses(view, target_url):
@@ -155,21 +203,58 @@ def teams_of(forge: Forge, login: str, teams: Iterable[str]) -> tuple[str, ...]:
     return tuple(t for t in teams if is_team(t) and forge.is_team_member(t, login))
 
 
+def change_impact(
+    root: Path, base: LoadResult, head: LoadResult, base_sha: str, head_sha: str
+) -> Impact | None:
+    """What the change affects (None when either side does not load: nothing to compare)."""
+    if not (base.ok and head.ok):
+        return None
+    repo = git.Repo(root)
+    diff = diff_revisions(repo, base_sha, head_sha)
+
+    @functools.cache
+    def enablers() -> dict[tuple[str, str], str | None]:
+        # Only analyses notifying "the enabler" need the history: read it once, on demand.
+        return read_history(repo, head_sha).enablers()
+
+    return compute_impact(
+        base.repository,
+        head.repository,
+        diff.entities,
+        enabler_of=lambda wagon, dataset: enablers().get((wagon, dataset)),
+    )
+
+
 def _decide(
     facts: PullFacts,
     base: LoadResult,
     head: LoadResult,
-    tests: TestProvider | None,
+    *,
+    tests: WagonTests | None,
     plan: PlanProvider | None,
+    impact: Impact | None = None,
+    on_view: Callable[[PrView], None] | None = None,
 ) -> PrView:
     notes = []
     if tests is None:
         notes.append(GAP_TESTS)
     if plan is None:
         notes.append(GAP_PLAN)
-    rows = tests(base, head, facts.files) if tests is not None and head.ok else None
     entries = plan(head) if plan is not None and head.ok else None
-    return build_view(facts, base=base, head=head, tests=rows, plan=entries, notes=notes)
+
+    def view_with(rows: Sequence[WagonTestRow] | None) -> PrView:
+        return build_view(
+            facts, base=base, head=head, tests=rows, plan=entries, notes=notes, impact=impact
+        )
+
+    if tests is None or impact is None or not head.ok:
+        return view_with(None)
+
+    def progress(rows: Sequence[WagonTestRow]) -> None:
+        if on_view is not None:
+            on_view(view_with(rows))
+
+    return view_with(tests(base, head, impact, progress))
 
 
 @dataclass(frozen=True)
@@ -185,14 +270,15 @@ def process_comment(
     root: Path,
     payload: Mapping[str, Any],
     *,
-    rerun: Callable[[int], object] | None = None,
+    rerun: Callable[[int, frozenset[str] | bool], object] | None = None,
     config_rev: str | None = None,
 ) -> CommentOutcome:
     """Act on the ``/hyperloop`` commands of an ``issue_comment`` delivery.
 
     Roles and members come from the default branch (``config_rev``, else the working tree
-    at ``root``), never from the pull request. ``rerun(number)`` re-runs the bot on the pull
-    request for ``plan`` and ``retest``.
+    at ``root``), never from the pull request. ``rerun(number, force)`` re-runs the bot on the
+    pull request for ``plan`` and ``retest``; ``force`` names the wagons whose tests must run
+    again (``True``: all of them), from ``retest``.
     """
     comment = payload.get("comment") or {}
     issue = payload.get("issue") or {}
@@ -247,6 +333,8 @@ def process_comment(
     for text in replies:
         forge.reply(number, text)
     if wants_rerun and is_pull and rerun is not None:
-        rerun(number)
+        targets = [d.action.target for d in decisions if d.action and d.action.kind == "retest"]
+        force: frozenset[str] | bool = None in targets or frozenset(t for t in targets if t)
+        rerun(number, force)
         return CommentOutcome(decisions, rerun=True)
     return CommentOutcome(decisions)

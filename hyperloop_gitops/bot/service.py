@@ -14,6 +14,7 @@ from pathlib import Path
 from hyperloop_gitops.bot import revisions
 from hyperloop_gitops.bot.github import GitHubForge
 from hyperloop_gitops.bot.run import process_comment, process_pull_request
+from hyperloop_gitops.bot.wagontests import clone_tests
 from hyperloop_gitops.bot.webhook import Event
 
 log = logging.getLogger(__name__)
@@ -30,6 +31,7 @@ class Service:
     api_url: str = "https://api.github.com"
     server_url: str = "https://github.com"
     polite: bool = True
+    run_tests: bool = True
 
     def forge(self, repo: str) -> GitHubForge:
         return GitHubForge(repo, self.token, base_url=self.api_url, polite=self.polite)
@@ -46,17 +48,15 @@ class Service:
                 event.payload.get("ref"),
             )
 
-    def _fetch_pull(self, number: int, base_ref: str) -> None:
-        revisions.fetch(
-            self.root,
-            f"+refs/pull/{number}/head:refs/hyperloop/pull/{number}",
-            f"+refs/heads/{base_ref}:refs/hyperloop/base/{base_ref}",
-        )
-
-    def _run(self, repo: str, number: int, base_ref: str) -> None:
-        self._fetch_pull(number, base_ref)
+    def _run(self, repo: str, number: int, force: frozenset[str] | bool = frozenset()) -> None:
         process_pull_request(
-            self.forge(repo), self.root, number, repo=repo, web_url=self.server_url
+            self.forge(repo),
+            self.root,
+            number,
+            repo=repo,
+            web_url=self.server_url,
+            fetch_token=self.token,
+            tests=clone_tests(self.root, force=force) if self.run_tests else None,
         )
 
     def _pull_request(self, event: Event) -> None:
@@ -64,15 +64,17 @@ class Service:
         if payload.get("action") not in PULL_ACTIONS:
             return
         pull = payload["pull_request"]
-        self._run(event.repository, int(pull["number"]), str(pull["base"]["ref"]))
+        self._run(event.repository, int(pull["number"]))
 
     def _comment(self, event: Event) -> None:
         payload = event.payload
         default = str((payload.get("repository") or {}).get("default_branch") or "main")
-        revisions.fetch(self.root, f"+refs/heads/{default}:refs/hyperloop/base/{default}")
+        revisions.fetch(
+            self.root, f"+refs/heads/{default}:refs/hyperloop/base/{default}", token=self.token
+        )
 
-        def rerun(number: int) -> None:
-            self._run(event.repository, number, default)
+        def rerun(number: int, force: frozenset[str] | bool) -> None:
+            self._run(event.repository, number, force)
 
         process_comment(
             self.forge(event.repository),

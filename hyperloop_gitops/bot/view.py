@@ -61,6 +61,16 @@ class WagonTestRow:
 
 
 @dataclass(frozen=True)
+class AffectedTest:
+    """A wagon test the change calls for (from the impact), and why."""
+
+    wagon: str
+    dataset: str
+    package: str
+    reasons: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Mention:
     """People to tell once, why, and which of their wagons it concerns."""
 
@@ -96,7 +106,8 @@ class PrView:
 
     ``tests`` and ``plan`` are ``None`` when they were not computed (said in the comment,
     never hidden);
-    ``notes`` are further things the reader must know (parts not run, and why).
+    ``affected`` are the wagon tests the change calls for (with their reasons), whether or
+    not they were run; ``notes`` are further things the reader must know (parts not run, and why).
     """
 
     repo: str
@@ -106,6 +117,7 @@ class PrView:
     permission_problems: tuple[Problem, ...] = ()
     changes: tuple[str, ...] = ()
     tests: tuple[WagonTestRow, ...] | None = ()
+    affected: tuple[AffectedTest, ...] = ()
     mentions: tuple[Mention, ...] = ()
     plan: tuple[PlanEntry, ...] | None = None
     notes: tuple[str, ...] = ()

@@ -20,6 +20,27 @@ class BotError(HyperloopError):
     """Raised by `hyperloop bot` when its environment (token, event, secret) is incomplete."""
 
 
+def _test_options(command: Any) -> Any:
+    """--tests/--no-tests, --results, --data-dir: shared by `local` and `pr`."""
+    command = click.option(
+        "--data-dir",
+        type=click.Path(file_okay=False, path_type=Path),
+        help="Where local datasets live (default: .hyperloop/data in the repository).",
+    )(command)
+    command = click.option(
+        "--results",
+        type=click.Path(file_okay=False, path_type=Path),
+        help="Where test results live (default: .hyperloop/tests in the repository).",
+    )(command)
+    return click.option(
+        "--tests/--no-tests",
+        "run_tests",
+        default=True,
+        show_default=True,
+        help="Run the wagon tests the change calls for (identical tests are reused).",
+    )(command)
+
+
 @main.group()
 def bot() -> None:
     """The pull-request bot: validate, check permissions, comment, set statuses."""
@@ -30,12 +51,27 @@ def bot() -> None:
 @click.option("--head", default="HEAD", show_default=True, help="The revision to judge.")
 @click.option("--author", help="Forge login of the author (default: from the head commit's email).")
 @click.option("--repo-name", help="OWNER/NAME for links (default: from the origin remote).")
+@_test_options
 @click.pass_obj
-def local(obj: Obj, base: str, head: str, author: str | None, repo_name: str | None) -> None:
+def local(
+    obj: Obj,
+    *,
+    base: str,
+    head: str,
+    author: str | None,
+    repo_name: str | None,
+    run_tests: bool,
+    results: Path | None,
+    data_dir: Path | None,
+) -> None:
     """Print the comment the bot would post for the change BASE..HEAD. No forge, no token."""
     from hyperloop_gitops.bot.run import local_report
+    from hyperloop_gitops.bot.wagontests import clone_tests
 
-    outcome = local_report(obj.repo, base=base, head=head, author=author, repo=repo_name)
+    tests = clone_tests(obj.repo, results=results, data_dir=data_dir) if run_tests else None
+    outcome = local_report(
+        obj.repo, base=base, head=head, author=author, repo=repo_name, tests=tests
+    )
     click.echo(outcome.comment, nl=False)
 
 
@@ -80,6 +116,7 @@ def local(obj: Obj, base: str, head: str, author: str | None, repo_name: str | N
     hidden=True,
     help="No retries or pauses between writes: for servers that are not GitHub.",
 )
+@_test_options
 @click.pass_obj
 def pr(  # noqa: PLR0917  (click passes each option as an argument)
     obj: Obj,
@@ -90,6 +127,9 @@ def pr(  # noqa: PLR0917  (click passes each option as an argument)
     server_url: str,
     check_run: bool,
     no_throttle: bool,
+    run_tests: bool,
+    results: Path | None,
+    data_dir: Path | None,
 ) -> None:
     """Run the bot on one pull request (GitHub Actions: token in GITHUB_TOKEN).
 
@@ -97,6 +137,7 @@ def pr(  # noqa: PLR0917  (click passes each option as an argument)
     """
     from hyperloop_gitops.bot.github import GitHubForge
     from hyperloop_gitops.bot.run import process_comment, process_pull_request
+    from hyperloop_gitops.bot.wagontests import clone_tests
 
     token = os.environ.get(TOKEN_ENV)
     if not token:
@@ -105,7 +146,12 @@ def pr(  # noqa: PLR0917  (click passes each option as an argument)
     forge = GitHubForge(repo_name, token, base_url=api_url, polite=not no_throttle)
     target_url = _run_url(server_url, repo_name)
 
-    def run(pr_number: int) -> None:
+    def run(pr_number: int, force: frozenset[str] | bool = frozenset()) -> None:
+        tests = (
+            clone_tests(obj.repo, results=results, data_dir=data_dir, force=force)
+            if run_tests
+            else None
+        )
         outcome = process_pull_request(
             forge,
             obj.repo,
@@ -114,6 +160,8 @@ def pr(  # noqa: PLR0917  (click passes each option as an argument)
             target_url=target_url,
             with_check_run=check_run,
             web_url=server_url,
+            fetch_token=token,
+            tests=tests,
         )
         click.echo(
             f"pull request #{pr_number}: {outcome.view.author}: comment {outcome.comment_id}"

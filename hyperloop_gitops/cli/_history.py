@@ -143,3 +143,33 @@ def render_impact(result: Impact) -> list[str]:
         for r in result.recipients:
             lines.append(f"  @{r.login}: {', '.join(r.wagons)} ({'; '.join(r.because)})")
     return lines
+
+
+@main.command()
+@click.option("--user", help="Only the notifications of this forge login's analyses.")
+@click.option("--rev", default="HEAD", show_default=True, help="Read history up to this revision.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (for the site and the bot).")
+@click.pass_obj
+def notifications(obj: Obj, user: str | None, rev: str, as_json: bool) -> None:
+    """Notifications derived from the history (🔔): dataset and runlist changes, disabled wagons.
+
+    Each goes to the analyses with wagons on the dataset concerned; a user sees those of the
+    analyses they are a member of. Text output lists the newest first.
+    """
+    from hyperloop_gitops.notifications import scan
+
+    _, found = scan(open_repo(obj.repo), rev)
+    if as_json:
+        _print_json(found.to_json(user))
+        return
+    items = found.items if user is None else found.for_user(user)
+    who = f" for @{user}" if user else ""
+    count = f"{len(items)} notification" + ("s" if len(items) != 1 else "")
+    click.echo(f"🔔 {count}{who}")
+    for n in reversed(items):
+        when = n.time[:16].replace("T", " ")
+        by = f"@{n.author.login}" if n.author.login else n.author.name
+        click.echo(f"\n{when}  {n.commit[:8]}  {by}")
+        click.echo(f"    {n.message}")
+        if n.wagons:
+            click.echo(f"    your wagons: {', '.join(n.wagons)} ({', '.join(n.analyses)})")

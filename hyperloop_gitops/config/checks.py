@@ -292,6 +292,8 @@ def _check_dependency(
 
 
 def _check_subwagons(report: Report, file: str, wagon: Any) -> None:
+    if not wagon.subwagons:
+        return
     base = json.dumps(wagon.resolved_configuration(), sort_keys=True)
     seen_names: dict[str, int] = {}
     seen_configs: dict[str, str] = {}
@@ -426,6 +428,7 @@ def _check_service_twins(repo: Repository, report: Report) -> None:
             service.setdefault(token, wagon_id)
     if not service:
         return
+    tokens: dict[str, str] = {}
     for wagon_id, wagon in sorted(repo.wagons.items()):
         analysis = wagon_id.split("/", 1)[0]
         owner = repo.analyses.get(analysis)
@@ -436,7 +439,11 @@ def _check_service_twins(repo: Repository, report: Report) -> None:
             dependency = repo.wagons.get(target)
             if dependency is None or target.split("/", 1)[0] != analysis:
                 continue
-            token = json.dumps([dependency.workflow, dependency.configuration], sort_keys=True)
+            if target not in tokens:
+                tokens[target] = json.dumps(
+                    [dependency.workflow, dependency.configuration], sort_keys=True
+                )
+            token = tokens[target]
             if token in service:
                 report(
                     repo.path_of("wagon", wagon_id),

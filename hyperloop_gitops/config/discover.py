@@ -6,6 +6,7 @@ folder may be a symbolic link that leads out of the repository.
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -126,17 +127,21 @@ def discover(root: Path) -> tuple[list[Source], list[Diagnostic]]:
 
 def _walk(folder: Path, root: Path, problems: list[Diagnostic]) -> list[Path]:
     found: list[Path] = []
-    for entry in sorted(folder.iterdir()):
-        rel = entry.relative_to(root).as_posix()
-        if _escapes(entry, root):
+    with os.scandir(folder) as scan:
+        entries = sorted(scan, key=lambda e: e.name)
+    for entry in entries:
+        path = Path(entry.path)
+        # Only a link can lead out; resolving every path would cost more than parsing.
+        if entry.is_symlink() and _escapes(path, root):
+            rel = path.relative_to(root).as_posix()
             problems.append(
                 _path_error(rel, "a symbolic link that leads out of the repository is not allowed")
             )
             continue
         if entry.is_dir():
-            found.extend(_walk(entry, root, problems))
+            found.extend(_walk(path, root, problems))
         elif entry.is_file():
-            found.append(entry)
+            found.append(path)
     return found
 
 

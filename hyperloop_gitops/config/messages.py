@@ -7,6 +7,7 @@ key itself (an unknown key) rather than its value.
 
 from __future__ import annotations
 
+import re
 import types
 import typing
 from typing import Any
@@ -63,11 +64,14 @@ def _data_path(loc: tuple[str | int, ...]) -> tuple[tuple[str | int, ...], bool]
         if isinstance(part, str) and (part == "[key]"):
             at_key = True
             continue
-        if isinstance(part, str) and ("[" in part or part in _UNION_TAGS):
+        if isinstance(part, str) and (_TAG.match(part) or part in _UNION_TAGS):
             continue
         path.append(part)
     return tuple(path), at_key
 
+
+_TAG = re.compile(r"^[a-z][a-z_-]*\[.*\]$")
+"""pydantic's names of union members and validators in a loc, e.g. ``function-after[...]``."""
 
 _UNION_TAGS = {"str", "int", "float", "bool", "list", "dict", "none", "function-after"}
 
@@ -77,9 +81,9 @@ def _one(detail: ErrorDetails, model: type[BaseModel]) -> Finding:
     kind = detail["type"]
     found = detail.get("input")
     ctx: dict[str, Any] = dict(detail.get("ctx") or {})
-    if kind == "missing":
+    if kind == "missing" and path:
         return path[:-1], f"missing required key '{path[-1]}'", False
-    if kind == "extra_forbidden":
+    if kind == "extra_forbidden" and path:
         allowed = sorted(_fields_at(model, path[:-1]))
         key = str(path[-1])
         hint = suggest(key, allowed)

@@ -10,9 +10,9 @@ finding (docs/architecture.md, decision 1).
 from __future__ import annotations
 
 import re
-from collections.abc import Hashable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NoReturn
 
 import yaml
 
@@ -24,41 +24,45 @@ MAX_FILE_BYTES = 1024 * 1024
 MAX_EXPANDED_NODES = 100_000
 """Aliases may not expand a document beyond this many nodes ("billion laughs")."""
 
+_TAG = "tag:yaml.org,2002:"
+_STR, _INT, _FLOAT, _BOOL, _NULL = (_TAG + t for t in ("str", "int", "float", "bool", "null"))
+_MERGE, _SEQ, _MAP = _TAG + "merge", _TAG + "seq", _TAG + "map"
 _BaseLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class _Loader(_BaseLoader):  # type: ignore[valid-type, misc]
-    """A safe loader that records duplicate and non-string keys instead of keeping the last."""
+    """libyaml's parser, the safe constructors for rare scalars, and the findings on keys."""
 
     def __init__(self, stream: str) -> None:
         super().__init__(stream)
         self.findings: list[tuple[int, int, str]] = []
 
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Hashable, Any]:
-        self.flatten_mapping(node)
-        mapping: dict[Hashable, Any] = {}
-        first_seen: dict[Hashable, int] = {}
-        for key_node, value_node in node.value:
-            key = self.construct_object(key_node, deep=deep)
-            mark = key_node.start_mark
-            if not isinstance(key, str):
-                self.findings.append((mark.line + 1, mark.column + 1, _key_message(key, key_node)))
-                key = str(key)
-            if key in mapping:
-                self.findings.append(
-                    (
-                        mark.line + 1,
-                        mark.column + 1,
-                        f"duplicate key '{key}' (first defined at line {first_seen[key]})",
-                    )
-                )
-                continue
-            first_seen[key] = mark.line + 1
-            mapping[key] = self.construct_object(value_node, deep=deep)
-        return mapping
+    # libyaml asks Python for the tag of every node; these answer the same, faster (the
+    # implicit tag of a plain scalar depends on its text only, and there are no path
+    # resolvers), which keeps validation close to the bare parse in cost.
+    def resolve(self, kind: type[yaml.Node], value: str, implicit: tuple[bool, bool]) -> str:
+        if kind is yaml.ScalarNode:
+            if implicit[0]:
+                tag = _RESOLVED.get(value)
+                if tag is None:
+                    tag = super().resolve(kind, value, implicit)
+                    if len(_RESOLVED) < 100_000:
+                        _RESOLVED[value] = tag
+                return tag
+            return _STR
+        return _SEQ if kind is yaml.SequenceNode else _MAP
+
+    def descend_resolver(self, current_node: Any, current_index: Any) -> None:
+        return None
+
+    def ascend_resolver(self) -> None:
+        return None
 
 
-def _refuse(loader: _Loader, node: yaml.Node) -> None:
+_RESOLVED: dict[str, str] = {}
+
+
+def _refuse(loader: _Loader, node: yaml.Node) -> NoReturn:
     raise yaml.constructor.ConstructorError(
         None, None, f"could not determine a constructor for the tag {node.tag!r}", node.start_mark
     )
@@ -68,6 +72,124 @@ def _refuse(loader: _Loader, node: yaml.Node) -> None:
 # would reach the model as Python objects no message can name.
 for _tag in ("set", "binary", "omap", "pairs"):
     _Loader.add_constructor(f"tag:yaml.org,2002:{_tag}", _refuse)
+
+
+_PLAIN_INT = re.compile(r"-?(?:0|[1-9][0-9]{0,17})\Z")
+_PLAIN_FLOAT = re.compile(r"-?(?:0|[1-9][0-9]{0,17})?\.[0-9]{1,17}\Z")
+_SCALAR_ERRORS = (ValueError, OverflowError, TypeError, AttributeError)
+
+
+def _merged(key_node: yaml.Node, node: yaml.MappingNode, merged: int) -> bool:
+    return any(k is key_node for k, _ in node.value[:merged])
+
+
+class _Builder:
+    """Python values from composed nodes, faster than PyYAML's constructor.
+
+    Parsing is libyaml's; construction is ours: the common scalars (text, small numbers,
+    booleans, null) are converted directly, anything else goes to the safe constructors. Keys
+    are checked on the way (duplicates, non-text keys). Aliases share one value, as in PyYAML.
+    """
+
+    def __init__(self, loader: _Loader, *, merges: bool, aliases: bool) -> None:
+        self.loader = loader
+        self.merges = merges
+        self.memo: dict[int, Any] | None = {} if aliases else None
+        self.findings = loader.findings
+
+    def build(self, node: yaml.Node) -> Any:
+        if isinstance(node, yaml.ScalarNode):
+            return self.scalar(node)
+        memo = self.memo
+        if memo is not None:
+            known = memo.get(id(node), memo)
+            if known is not memo:
+                return known
+        value: Any
+        if isinstance(node, yaml.SequenceNode):
+            self.check_tag(node, "seq")
+            value = []
+            if memo is not None:
+                memo[id(node)] = value
+            value.extend(self.build(child) for child in node.value)
+        elif isinstance(node, yaml.MappingNode):
+            self.check_tag(node, "map")
+            value = {}
+            if memo is not None:
+                memo[id(node)] = value
+            self.mapping(node, value)
+        else:
+            _refuse(self.loader, node)
+        return value
+
+    def check_tag(self, node: yaml.Node, kind: str) -> None:
+        if node.tag != _TAG + kind:
+            _refuse(self.loader, node)
+
+    def mapping(self, node: yaml.MappingNode, out: dict[str, Any]) -> None:
+        merged = 0
+        if self.merges:
+            own = sum(1 for key_node, _ in node.value if key_node.tag != _MERGE)
+            self.loader.flatten_mapping(node)
+            merged = len(node.value) - own
+        lines: dict[str, yaml.Node] = {}
+        for index, (key_node, value_node) in enumerate(node.value):
+            if key_node.tag == _STR and isinstance(key_node, yaml.ScalarNode):
+                key = key_node.value
+            else:
+                found = self.build(key_node)
+                if not isinstance(found, str):
+                    mark = key_node.start_mark
+                    self.findings.append(
+                        (mark.line + 1, mark.column + 1, _key_message(found, key_node))
+                    )
+                    if not isinstance(key_node, yaml.ScalarNode):
+                        continue  # a list or mapping as a key: reported; nothing to name it by
+                    found = key_node.value
+                key = found
+            if (
+                index >= merged
+                and key in lines
+                and lines[key] is not key_node
+                and _merged(lines[key], node, merged)
+            ):
+                del lines[key]  # a key of the mapping itself overrides a merged one
+            if key in out and key in lines:
+                mark = key_node.start_mark
+                first = lines[key].start_mark.line + 1
+                self.findings.append(
+                    (
+                        mark.line + 1,
+                        mark.column + 1,
+                        f"duplicate key '{key}' (first defined at line {first})",
+                    )
+                )
+                continue
+            lines[key] = key_node
+            out[key] = self.build(value_node)
+
+    def scalar(self, node: yaml.ScalarNode) -> Any:
+        tag, value = node.tag, node.value
+        if tag == _STR:
+            return value
+        if tag == _INT and _PLAIN_INT.match(value):
+            return int(value)
+        if tag == _FLOAT and _PLAIN_FLOAT.match(value):
+            return float(value)
+        if tag == _BOOL:
+            return self.loader.bool_values[value.lower()]
+        if tag == _NULL:
+            return None
+        constructor = self.loader.yaml_constructors.get(tag)
+        if constructor is None or tag == _MERGE:
+            _refuse(self.loader, node)
+        try:
+            return constructor(self.loader, node)
+        except _SCALAR_ERRORS as exc:
+            what = {_INT: "a whole number", _FLOAT: "a number"}.get(tag, "a date")
+            raise yaml.constructor.ConstructorError(
+                None, None, f"cannot read {value!r} as {what}: {exc}", node.start_mark
+            ) from None
 
 
 def _key_message(key: object, node: yaml.Node) -> str:
@@ -237,30 +359,27 @@ def parse(file: str, raw: bytes, *, max_bytes: int = MAX_FILE_BYTES) -> Parsed:
         return Parsed(None, "", (problem,))
     loader = _Loader(text)
     try:
-        if "&" in text:
-            node = loader.get_single_node()
-            if node is not None:
-                size = _expanded_size(node, {}, MAX_EXPANDED_NODES)
-                if size > MAX_EXPANDED_NODES:
-                    line, column = _first_alias(text)
-                    return Parsed(
-                        None,
-                        text,
-                        (
-                            _error(
-                                file,
-                                line,
-                                column,
-                                "aliases expand this document to more than "
-                                f"{MAX_EXPANDED_NODES:,} values (an alias bomb?); use fewer "
-                                "aliases",
-                                "alias-bomb",
-                            ),
+        node = loader.get_single_node()
+        if node is not None and "&" in text:
+            size = _expanded_size(node, {}, MAX_EXPANDED_NODES)
+            if size > MAX_EXPANDED_NODES:
+                line, column = _first_alias(text)
+                return Parsed(
+                    None,
+                    text,
+                    (
+                        _error(
+                            file,
+                            line,
+                            column,
+                            "aliases expand this document to more than "
+                            f"{MAX_EXPANDED_NODES:,} values (an alias bomb?); use fewer aliases",
+                            "alias-bomb",
                         ),
-                    )
-            data = loader.construct_document(node) if node is not None else None
-        else:
-            data = loader.get_single_data()
+                    ),
+                )
+        builder = _Builder(loader, merges="<<" in text, aliases="&" in text)
+        data = builder.build(node) if node is not None else None
     except yaml.MarkedYAMLError as exc:
         line, column = _mark_of(exc)
         message = _yaml_error_message(exc, text)

@@ -22,8 +22,10 @@ from hyperloop_gitops.runtime._synth import FrameSpec, generate_frame
 
 DataType = Literal["data", "mc"]
 
-#: Approximate size on disk of one collision with its tracks (LZ4), to turn megabytes into counts.
-BYTES_PER_COLLISION = {"data": 1260, "mc": 1610}
+#: Approximate size on disk of one collision with its tracks (LZ4), and of one data frame's
+#: fixed part (tree headers), to turn megabytes into counts.
+BYTES_PER_COLLISION = {"data": 1230, "mc": 1565}
+BYTES_PER_FRAME = {"data": 35_000, "mc": 52_000}
 
 
 class GeneratorError(HyperloopError):
@@ -52,7 +54,8 @@ def collisions_for_size(
     frames = runs * files_per_run * dataframes_per_file
     if frames <= 0 or size_mb <= 0:
         raise GeneratorError("the size and the numbers of runs, files and data frames must be > 0")
-    return max(1, round(size_mb * 1e6 / frames / BYTES_PER_COLLISION[data_type]))
+    per_frame = size_mb * 1e6 / frames - BYTES_PER_FRAME[data_type]
+    return max(1, round(per_frame / BYTES_PER_COLLISION[data_type]))
 
 
 def generate_files(

@@ -56,4 +56,8 @@ def tracks_in_selected_collisions(view: FrameView) -> Array:
 
 def good_tracks(view: FrameView) -> Array:
     """Per track: selected by the track selection and in a selected collision."""
-    return np.asarray(view.product(TRACK_SELECTED) & tracks_in_selected_collisions(view))
+    tracks, events = view.provider(TRACK_SELECTED), view.provider(COLLISION_SELECTED)
+    return view.cached(
+        f"track.good/{tracks}/{events}",
+        lambda: np.asarray(view.product(TRACK_SELECTED) & tracks_in_selected_collisions(view)),
+    )

@@ -172,6 +172,12 @@ class FrameView:
             raise WorkflowError(f"task '{self._task.name}' uses '{name}' without requiring it")
         return self._frame.products[(self._providers[name], name)]
 
+    def provider(self, name: str) -> str:
+        """The device that produces ``name`` for this task (to key shared caches)."""
+        if name not in self._task.requires:
+            raise WorkflowError(f"task '{self._task.name}' uses '{name}' without requiring it")
+        return self._providers[name]
+
     def produce(self, name: str, array: Array) -> None:
         """Publish a product for dependents (``produces`` must list it)."""
         if name not in self._task.produces:

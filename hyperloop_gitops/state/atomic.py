@@ -23,27 +23,34 @@ def fsync_dir(directory: Path) -> None:
         os.close(fd)
 
 
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Replace ``path`` with ``data`` atomically and durably, creating parent folders."""
+def atomic_write_bytes(path: Path, data: bytes, *, durable: bool = True) -> None:
+    """Replace ``path`` with ``data`` atomically, creating parent folders.
+
+    ``durable`` also flushes the file and its directory to disk, so the write survives a power
+    loss, not only a crash of the writer. A caller writing many files may pass ``False`` and
+    call ``os.sync()`` once at the end.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
-            os.fsync(handle.fileno())
+            if durable:
+                os.fsync(handle.fileno())
         Path(tmp_name).chmod(0o644)
         Path(tmp_name).replace(path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             Path(tmp_name).unlink()
         raise
-    fsync_dir(path.parent)
+    if durable:
+        fsync_dir(path.parent)
 
 
-def atomic_write_text(path: Path, text: str) -> None:
-    """Replace ``path`` with UTF-8 ``text`` atomically and durably."""
-    atomic_write_bytes(path, text.encode("utf-8"))
+def atomic_write_text(path: Path, text: str, *, durable: bool = True) -> None:
+    """Replace ``path`` with UTF-8 ``text`` atomically (and durably, see atomic_write_bytes)."""
+    atomic_write_bytes(path, text.encode("utf-8"), durable=durable)
 
 
 def append_line(path: Path, line: str) -> None:

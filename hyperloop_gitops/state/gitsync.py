@@ -105,6 +105,8 @@ def sync_state(
         and _git(["rev-parse", f"{base}^{{tree}}"], cwd=repo).stdout.strip() == tree
     ):
         local = base
+    elif base is None and remote_tip is not None and not _adds_anything(repo, remote_tip, tree):
+        local = remote_tip  # a new deployment with nothing of its own yet: take the remote's
     else:
         parents = ["-p", base] if base else []
         local = _git(["commit-tree", tree, *parents, "-m", message], cwd=repo).stdout.strip()
@@ -126,10 +128,16 @@ def sync_state(
                 " run `hyperloop state sync` again"
             )
         result.pushed = True
-    if new != local:
-        result.pulled = _write_back(repo, state_dir, local, new)
+    # what the state directory holds is `tree`; bring it to `new`
+    result.pulled = _write_back(repo, state_dir, tree, new)
     result.commit = new
     return result
+
+
+def _adds_anything(repo: Path, commit: str, tree: str) -> bool:
+    """True if ``tree`` has a file that ``commit`` lacks or holds with other content."""
+    diff = _git(["diff-tree", "-r", "--name-only", "--diff-filter=AM", commit, tree], cwd=repo)
+    return bool(diff.stdout.strip())
 
 
 def _merge(repo: Path, local: str, remote_tip: str, *, branch: str) -> str:
@@ -164,7 +172,7 @@ def _merge(repo: Path, local: str, remote_tip: str, *, branch: str) -> str:
 
 
 def _write_back(repo: Path, state_dir: Path, old: str, new: str) -> list[str]:
-    """Write the files that differ between ``old`` and ``new`` into the state dir, atomically."""
+    """Write the files that differ between tree-ish ``old`` and ``new`` into the state dir."""
     changed = _git(["diff", "--name-only", "--no-renames", old, new], cwd=repo).stdout.split()
     written = []
     for name in changed:

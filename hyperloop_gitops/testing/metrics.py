@@ -5,6 +5,12 @@ a few ms apart), so a device's value holds from one of its samples to the next, 
 from its first to its last sample, and the sum is taken at every instant any device sampled.
 Averages are over those instants; the slope is a least-squares line through them (MB/min).
 CPU time is the sum of ``cpuUsedAbsolute`` (µs per interval) over all samples of all devices.
+
+Memory statistics cover the *processing* phase: from the moment the reader starts reading (its
+first ``aod-bytes-read-*`` sample above zero, else its first sample) to its last sample, with
+the value held at the start counted as the first point. Start-up (loading libraries, building
+the topology) only ramps memory up and tear-down only frees it; counted, they would make every
+short test look like a leak. Without a reader device the whole run counts.
 The whole-dataset expectation scales CPU and output by dataset size / test input size.
 """
 
@@ -25,6 +31,7 @@ from hyperloop_gitops.testing.perfmetrics import (
 )
 from hyperloop_gitops.testing.units import KB_IN_BYTES, MB, SECONDS_PER_YEAR
 
+READER = "internal-dpl-aod-reader"
 HEAVY_CPU_SHARE = 0.5
 """A device using at least this share of the CPU time of a test of several devices is heavy."""
 
@@ -71,9 +78,10 @@ class TestMetrics(_Frozen):
     input_bytes: int = Field(description="Size of the input files.")
     output_bytes: int = Field(description="Size of the output files.")
     wall_s: float = Field(description="Wall time (s).")
+    startup_s: float = Field(0.0, description="Start-up before reading began (s).")
     cpu_s: float = Field(description="CPU time of all devices (s).")
-    pss: MemoryStats = Field(description="PSS of the whole test.")
-    private: MemoryStats = Field(description="Private memory of the whole test.")
+    pss: MemoryStats = Field(description="PSS of the whole test while processing.")
+    private: MemoryStats = Field(description="Private memory of the whole test while processing.")
     throughput_bytes_per_s: float = Field(description="Input size / wall time.")
     reduction_factor: float | None = Field(description="Input / output size; None: no output.")
     log_bytes: int = Field(0, description="Bytes written to stdout and stderr (before capping).")
@@ -114,6 +122,39 @@ def memory_stats(series: Series) -> MemoryStats:
     )
 
 
+def processing_window(metrics: PerformanceMetrics) -> tuple[int, int] | None:
+    """When the reader started reading and when it was last sampled (ms since the epoch)."""
+    reader = metrics.get(READER)
+    if not reader:
+        return None
+    start = processing_start(metrics)
+    end = max(s[-1][0] for s in reader.values())
+    return None if start is None else (start, max(start, end))
+
+
+def processing_start(metrics: PerformanceMetrics) -> int | None:
+    """When the reader started reading (ms since the epoch), or None without a reader."""
+    reader = metrics.get(READER)
+    if not reader:
+        return None
+    read = [
+        t for name, s in reader.items() if name.startswith("aod-bytes-read") for t, v in s if v > 0
+    ]
+    if read:
+        return min(read)
+    return min(s[0][0] for s in reader.values())
+
+
+def _within(series: Series, window: tuple[int, int] | None) -> Series:
+    """The samples inside ``window``, led by the value held at its start; all if none."""
+    if window is None:
+        return series
+    start, end = window
+    before = [v for t, v in series if t <= start]
+    head: Series = [(start, before[-1])] if before else []
+    return head + [(t, v) for t, v in series if start < t <= end] or series
+
+
 def _private(device: dict[str, Series]) -> Series:
     return summed([device.get(PRIVATE_CLEAN, []), device.get(PRIVATE_DIRTY, [])])
 
@@ -123,8 +164,10 @@ def _span_s(metrics: PerformanceMetrics) -> float:
     return (max(instants) - min(instants)) / 1000 if instants else 0.0
 
 
-def device_usage(metrics: PerformanceMetrics) -> tuple[DeviceUsage, ...]:
-    """Per-device CPU, share and memory, most CPU first (then by name)."""
+def device_usage(
+    metrics: PerformanceMetrics, window: tuple[int, int] | None = None
+) -> tuple[DeviceUsage, ...]:
+    """Per-device CPU, share and memory (in ``window``), most CPU first (then by name)."""
     cpu = {name: sum(v for _, v in d.get(CPU_ABSOLUTE, [])) / 1e6 for name, d in metrics.items()}
     total = sum(cpu.values())
     several = sum(1 for c in cpu.values() if c > 0) >= 2
@@ -133,8 +176,8 @@ def device_usage(metrics: PerformanceMetrics) -> tuple[DeviceUsage, ...]:
             device=name,
             cpu_s=cpu[name],
             cpu_share=cpu[name] / total if total else 0.0,
-            pss=memory_stats(device[PSS]) if PSS in device else None,
-            private=memory_stats(_private(device))
+            pss=memory_stats(_within(device[PSS], window)) if PSS in device else None,
+            private=memory_stats(_within(_private(device), window))
             if PRIVATE_CLEAN in device or PRIVATE_DIRTY in device
             else None,
             heavy=several and total > 0 and cpu[name] / total >= HEAVY_CPU_SHARE,
@@ -184,16 +227,21 @@ def compute(
     sizes = list(input_sizes)
     input_bytes = sum(sizes)
     wall = _span_s(metrics) if wall_s is None else wall_s
-    devices = device_usage(metrics)
+    window = processing_window(metrics)
+    devices = device_usage(metrics, window)
     cpu_s = sum(d.cpu_s for d in devices)
+    first = min((t for d in metrics.values() for s in d.values() for t, _ in s), default=None)
+    pss = summed([d[PSS] for d in metrics.values() if PSS in d])
+    private = summed([_private(d) for d in metrics.values()])
     return TestMetrics(
         input_files=len(sizes),
         input_bytes=input_bytes,
         output_bytes=output_bytes,
         wall_s=wall,
+        startup_s=(window[0] - first) / 1000 if window is not None and first is not None else 0.0,
         cpu_s=cpu_s,
-        pss=memory_stats(summed([d[PSS] for d in metrics.values() if PSS in d])),
-        private=memory_stats(summed([_private(d) for d in metrics.values()])),
+        pss=memory_stats(_within(pss, window)),
+        private=memory_stats(_within(private, window)),
         throughput_bytes_per_s=input_bytes / wall if wall > 0 else 0.0,
         reduction_factor=input_bytes / output_bytes if output_bytes > 0 else None,
         log_bytes=log_bytes,

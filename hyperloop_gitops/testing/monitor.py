@@ -152,6 +152,8 @@ class TreeMonitor:
         for process in _tree(device.process):
             try:
                 with process.oneshot():
+                    if process.status() == psutil.STATUS_ZOMBIE:
+                        continue  # ended, not yet reaped: no memory left to count
                     memory = _memory_kb(process)
                     cpu_s += _cpu_s(process)
                     switches = process.num_ctx_switches()

@@ -1,7 +1,8 @@
 """Wagon-test results kept by content hash (DESIGN.md decision 3).
 
 A test's identity is the content hash of everything that can change its result; its work
-directory is ``<state>/tests/<hash>/`` and its result ``<state>/tests/<hash>/result.json``,
+directory is ``<tests>/<hash>/`` and its result ``<tests>/<hash>/result.json`` (``<tests>`` is
+``.hyperloop/tests`` in the repository by default),
 written last and atomically (temporary file, fsync, rename): a directory without a result is a
 test that never finished, and is run again. Same hash, same result: :meth:`ResultStore.get`
 returns it at once.
@@ -9,17 +10,15 @@ returns it at once.
 
 from __future__ import annotations
 
-import contextlib
-import os
 import re
 import shutil
-import tempfile
 from datetime import datetime
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from hyperloop_gitops.errors import StateError
+from hyperloop_gitops.state.atomic import atomic_write_bytes
 from hyperloop_gitops.testing.metrics import TestMetrics
 from hyperloop_gitops.testing.status import Finding, Status, Target
 
@@ -54,32 +53,15 @@ class TestResult(BaseModel):
         return self.wagon if self.subwagon is None else f"{self.wagon}:{self.subwagon}"
 
 
-def atomic_write(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` so that readers see the old or the new file, never half."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as file:
-            file.write(data)
-            file.flush()
-            os.fsync(file.fileno())
-        Path(temporary).replace(path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            Path(temporary).unlink()
-        raise
-    directory = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(directory)  # the rename itself survives a crash only once the folder is synced
-    finally:
-        os.close(directory)
+DEFAULT_TESTS_DIR = Path(".hyperloop") / "tests"
+"""Where test results live, relative to the configuration repository."""
 
 
 class ResultStore:
-    """Test results and work directories under ``<state>/tests/``."""
+    """Test results and work directories, one folder per content hash under ``root``."""
 
-    def __init__(self, state_dir: Path) -> None:
-        self.root = state_dir / "tests"
+    def __init__(self, root: Path) -> None:
+        self.root = root
 
     def work_dir(self, content_hash: str) -> Path:
         """The directory of the test with this hash (not created)."""
@@ -113,7 +95,7 @@ class ResultStore:
     def put(self, result: TestResult) -> Path:
         """Store ``result`` (atomically) in its work directory; return the file."""
         path = self.work_dir(result.content_hash) / RESULT_FILE
-        atomic_write(path, (result.model_dump_json(indent=1) + "\n").encode())
+        atomic_write_bytes(path, (result.model_dump_json(indent=1) + "\n").encode())
         return path
 
     def all(self) -> list[TestResult]:

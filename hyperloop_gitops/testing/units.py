@@ -7,9 +7,12 @@ kibibytes /proc reports (1 kB = 1024 bytes), as in O2.
 
 from __future__ import annotations
 
+import math
+
 KB_IN_BYTES = 1024
 """performanceMetrics.json memory values are in /proc's kB (kibibytes)."""
 
+TB = 10**12
 GB = 10**9
 MB = 10**6
 SECONDS_PER_YEAR = 8766 * 3600
@@ -19,10 +22,10 @@ _UNITS = (("TB", 10**12), ("GB", GB), ("MB", MB), ("kB", 10**3))
 
 
 def significant(value: float, digits: int = 3) -> str:
-    """``1.4134 -> '1.41'``, ``412.3 -> '412'``, ``3.6 -> '3.6'``: no trailing zeros."""
-    if value == 0:
-        return "0"
-    magnitude = len(str(int(abs(value)))) if abs(value) >= 1 else 1
+    """``1.4134 -> '1.41'``, ``412.3 -> '412'``, ``0.01849 -> '0.0185'``: no trailing zeros."""
+    if value == 0 or not math.isfinite(value):
+        return "0" if value == 0 else str(value)
+    magnitude = math.floor(math.log10(abs(value))) + 1
     decimals = max(digits - magnitude, 0)
     text = f"{value:.{decimals}f}"
     if "." in text:

@@ -5,7 +5,7 @@ directory, what was read) — built from a TrainSpec by :mod:`hyperloop_gitops.t
 and :func:`run_wagon_test` does the rest. An unchanged test (same content hash, result stored)
 is not run again unless forced.
 
-The work directory (``<state>/tests/<hash>/``) keeps what Hyperloop's does: configuration.json,
+The work directory (``<tests>/<hash>/``) keeps what Hyperloop's does: configuration.json,
 full_config.json, input_data.txt, env.sh, stdout.log, stderr.log, performanceMetrics.json,
 status.json, the outputs, and our result.json.
 """
@@ -13,12 +13,14 @@ status.json, the outputs, and our result.json.
 from __future__ import annotations
 
 import json
+import shlex
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 from hyperloop_gitops.model.settings import Policy
+from hyperloop_gitops.state.atomic import atomic_write_bytes
 from hyperloop_gitops.testing import metrics as metrics_module
 from hyperloop_gitops.testing import perfmetrics
 from hyperloop_gitops.testing.limits import Limits, scrubbed_environment
@@ -32,10 +34,11 @@ from hyperloop_gitops.testing.status import (
     status_of,
     target_for,
 )
-from hyperloop_gitops.testing.store import ResultStore, TestResult, atomic_write
+from hyperloop_gitops.testing.store import ResultStore, TestResult
 
 PERFORMANCE_METRICS = "performanceMetrics.json"
 STATUS_FILE = "status.json"
+ENV_FILE = "env.sh"
 RUNTIME_REPORT = "runtime_report.json"
 DERIVED_OUTPUT = "AO2D.root"
 _TAIL_LINES = 15
@@ -83,7 +86,18 @@ class TestRun:
 
 def _write_status(work: Path, status: Status, **extra: object) -> None:
     document = {"status": status.value, "mark": status.mark, **extra}
-    atomic_write(work / STATUS_FILE, (json.dumps(document, indent=1) + "\n").encode())
+    atomic_write_bytes(work / STATUS_FILE, (json.dumps(document, indent=1) + "\n").encode())
+
+
+def env_sh(env: Mapping[str, str], steps: tuple[Step, ...]) -> str:
+    """``env.sh``: the exact environment and command of the test, to reproduce it by hand."""
+    lines = [
+        "# The environment and command of this wagon test. No shell ran it: the runner started",
+        "# the processes directly (connected by pipes) with exactly this environment.",
+        *(f"export {name}={shlex.quote(value)}" for name, value in sorted(env.items())),
+        " | ".join(shlex.join(step.argv) for step in steps),
+    ]
+    return "\n".join(lines) + "\n"
 
 
 def _file_size(path: Path) -> int:
@@ -132,6 +146,7 @@ def run_wagon_test(
         max_log_mb=policy.max_log_mb,
     )
     env = scrubbed_environment(work, pythonpath=plan.pythonpath, passthrough=plan.passthrough_env)
+    (work / ENV_FILE).write_text(env_sh(env, plan.steps), encoding="utf-8")
     outcome = run(
         plan.steps, workdir=work, env=env, limits=limits, interval_s=interval_s, on_tick=on_tick
     )
@@ -140,7 +155,7 @@ def run_wagon_test(
         series = merge_runtime_report(
             series, process_device=plan.runtime_device, report=work / RUNTIME_REPORT
         )
-    atomic_write(work / PERFORMANCE_METRICS, perfmetrics.dump(series).encode())
+    atomic_write_bytes(work / PERFORMANCE_METRICS, perfmetrics.dump(series).encode())
     failure = outcome.failure
     if failure is None:
         missing = [name for name in plan.required_outputs if not (work / name).is_file()]

@@ -6,10 +6,12 @@ from hyperloop_gitops.train.canonical import canonical_json, content_hash
 from hyperloop_gitops.train.inputs import InputFile, dataset_files, default_data_dir, sample_files
 from hyperloop_gitops.train.spec import (
     Part,
+    SpecContext,
     TestInput,
     TrainSpec,
     WagonInstance,
     build_train_spec,
+    spec_context,
     wagon_test_parts,
     wagon_test_spec,
 )
@@ -17,6 +19,7 @@ from hyperloop_gitops.train.spec import (
 __all__ = [
     "InputFile",
     "Part",
+    "SpecContext",
     "TestInput",
     "TrainSpec",
     "WagonInstance",
@@ -26,6 +29,7 @@ __all__ = [
     "dataset_files",
     "default_data_dir",
     "sample_files",
+    "spec_context",
     "wagon_test_parts",
     "wagon_test_spec",
 ]

@@ -12,7 +12,8 @@ Descriptions, enabled lists, approvals and other presentational fields are not i
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -86,21 +87,92 @@ class TestInput:
 
 
 @dataclass(frozen=True)
+class SpecContext:
+    """What every train on one dataset shares: its test input, identity and the policy.
+
+    Computing it reads (and hashes) the test files, so a caller that builds many specs on one
+    dataset (the reconciler) builds it once and passes it on.
+    """
+
+    dataset: str
+    test_input: TestInput
+    dataset_identity: Mapping[str, Any]
+    policy: Mapping[str, Any]
+
+    @cached_property
+    def digest(self) -> str:
+        """One hash of the dataset's identity, its test input and the policy."""
+        return content_hash(
+            {
+                "dataset": self.dataset_identity,
+                "input": list(self.test_input.identity),
+                "policy": self.policy,
+            }
+        )
+
+
+def spec_context(
+    repository: Repository, dataset: str, *, data_dir: Path | None = None
+) -> SpecContext:
+    """The :class:`SpecContext` of a dataset (reads the test files' sizes and digests)."""
+    data = data_dir if data_dir is not None else default_data_dir(repository)
+    files = tuple(sample_files(repository, dataset))
+    test_input = TestInput(files, data, tuple(file_identity(f, data) for f in files))
+    return SpecContext(
+        dataset=dataset,
+        test_input=test_input,
+        dataset_identity=_dataset_identity(repository, dataset),
+        policy=repository.settings.policy.model_dump(mode="json"),
+    )
+
+
+@dataclass(frozen=True)
 class TrainSpec:
     """A frozen train: dataset, package tag, wagon instances in run order, hashes."""
 
     dataset: str
     package_tag: str
     instances: tuple[WagonInstance, ...]
-    test_input: TestInput
-    dataset_identity: Mapping[str, Any]
-    policy: Mapping[str, Any]
+    context: SpecContext
     content_hash: str
-    instance_hashes: Mapping[str, str] = field(default_factory=dict)
-    """Per instance label: the hash of that instance with its dependencies on this dataset."""
-    config_hashes: Mapping[str, str] = field(default_factory=dict)
-    """Per instance label: the hash of that instance with its dependencies and the tag only
-    (no dataset, input or policy): equal on a dataset and on its short dataset."""
+    closures: Mapping[str, tuple[str, ...]]
+    """Per wagon of the train: its dependencies, topologically (dependencies first)."""
+
+    @property
+    def test_input(self) -> TestInput:
+        return self.context.test_input
+
+    @property
+    def dataset_identity(self) -> Mapping[str, Any]:
+        return self.context.dataset_identity
+
+    @property
+    def policy(self) -> Mapping[str, Any]:
+        return self.context.policy
+
+    @cached_property
+    def config_hashes(self) -> Mapping[str, str]:
+        """Per instance label: the hash of that instance with its dependencies and the tag only
+        (no dataset, input or policy): equal on a dataset and on its short dataset."""
+        bases = {i.wagon_id: i for i in self.instances if i.subwagon is None}
+        return {
+            i.label: content_hash(
+                {
+                    "wagon": i.identity(),
+                    "dependencies": [bases[d].identity() for d in self.closures[i.wagon_id]],
+                    "package_tag": self.package_tag,
+                }
+            )
+            for i in self.instances
+        }
+
+    @cached_property
+    def instance_hashes(self) -> Mapping[str, str]:
+        """Per instance label: the hash of that instance with its dependencies on this dataset."""
+        return {
+            label: content_hash({"config": config, "context": self.context.digest})
+            for label, config in self.config_hashes.items()
+        }
 
     @property
     def requested(self) -> tuple[WagonInstance, ...]:
@@ -144,18 +216,24 @@ def build_train_spec(
     package_tag: str,
     *,
     data_dir: Path | None = None,
+    context: SpecContext | None = None,
 ) -> TrainSpec:
     """The train of ``wagons`` (wagon id -> parts: ``None`` for the base, subwagon names).
 
-    Raises ``NotFoundError`` for an unknown wagon, subwagon or dataset, ``WorkflowError`` for a
-    dependency that is not in the repository.
+    ``context`` (from :func:`spec_context`) saves re-reading the dataset's test files when
+    many specs are built on one dataset. Raises ``NotFoundError`` for an unknown wagon,
+    subwagon or dataset, ``WorkflowError`` for a dependency that is not in the repository.
     """
     requested = _requested_parts(repository, wagons)
     repository.dataset(dataset)
+    if context is None:
+        context = spec_context(repository, dataset, data_dir=data_dir)
+    elif context.dataset != dataset:
+        raise WorkflowError(f"a spec context of {context.dataset} used for {dataset}")
     tag = short_tag(package_tag)
     order = _closure_order(repository, sorted(requested))
-    closures = {w: repository.dependency_closure(w) for w in order}
-    needed_as_base = {d for w in requested for d in closures[w][:-1]}
+    closures = {w: tuple(repository.dependency_closure(w)[:-1]) for w in order}
+    needed_as_base = {d for w in requested for d in closures[w]}
     instances: list[WagonInstance] = []
     for wagon_id in order:
         parts = requested.get(wagon_id, set())
@@ -164,49 +242,21 @@ def build_train_spec(
             asked = part in parts
             if asked or (part is None and wagon_id in needed_as_base):
                 instances.append(_instance(repository, wagon_id, part, requested=asked))
-    data = data_dir if data_dir is not None else default_data_dir(repository)
-    files = tuple(sample_files(repository, dataset))
-    test_input = TestInput(files, data, tuple(file_identity(f, data) for f in files))
-    dataset_identity = _dataset_identity(repository, dataset)
-    policy = repository.settings.policy.model_dump(mode="json")
-    by_label = {i.label: i for i in instances}
-    config_hashes = {
-        i.label: content_hash(
-            {
-                "wagon": i.identity(),
-                "dependencies": [by_label[d].identity() for d in closures[i.wagon_id][:-1]],
-                "package_tag": tag,
-            }
-        )
-        for i in instances
-    }
-    context = {
-        "dataset": dataset_identity,
-        "input": list(test_input.identity),
-        "policy": policy,
-    }
-    instance_hashes = {
-        label: content_hash({"config": config, **context})
-        for label, config in config_hashes.items()
-    }
     train_hash = content_hash(
         {
             "package_tag": tag,
             "wagons": [i.identity() for i in instances],
             "requested": [i.label for i in instances if i.requested],
-            **context,
+            "context": context.digest,
         }
     )
     return TrainSpec(
         dataset=dataset,
         package_tag=tag,
         instances=tuple(instances),
-        test_input=test_input,
-        dataset_identity=dataset_identity,
-        policy=policy,
+        context=context,
         content_hash=train_hash,
-        instance_hashes=instance_hashes,
-        config_hashes=config_hashes,
+        closures=closures,
     )
 
 
@@ -231,11 +281,14 @@ def wagon_test_spec(
     *,
     parts: Sequence[Part] | None = None,
     data_dir: Path | None = None,
+    context: SpecContext | None = None,
 ) -> TrainSpec:
     """The spec of a wagon test: the wagon (``parts``, default :func:`wagon_test_parts`) and its
     dependencies on the dataset's test input. Its ``content_hash`` keys the stored result."""
     chosen = tuple(parts) if parts is not None else wagon_test_parts(repository, wagon_id, dataset)
-    return build_train_spec(repository, {wagon_id: chosen}, dataset, package_tag, data_dir=data_dir)
+    return build_train_spec(
+        repository, {wagon_id: chosen}, dataset, package_tag, data_dir=data_dir, context=context
+    )
 
 
 def _requested_parts(

@@ -8,7 +8,14 @@ from pathlib import Path
 from hyperloop_gitops.bot.comment import FOOTER, render_comment, verdict
 from hyperloop_gitops.bot.forge import COMMENT_MARKER
 from hyperloop_gitops.bot.permissions import Problem
-from hyperloop_gitops.bot.view import BaseMetrics, Mention, PlanEntry, PrView, WagonTestRow
+from hyperloop_gitops.bot.view import (
+    AffectedTest,
+    BaseMetrics,
+    Mention,
+    PlanEntry,
+    PrView,
+    WagonTestRow,
+)
 from hyperloop_gitops.diagnostics import Diagnostic
 
 SHA = "0123456789abcdef0123456789abcdef01234567"
@@ -240,3 +247,23 @@ def test_the_last_resort_cut_still_fits_and_says_so() -> None:
     text = render_comment(view(tests=(long,)), limit=5000)
     assert len(text) <= 5000
     assert text.endswith(f"**Comment truncated to fit GitHub's size limit.**\n\n{FOOTER}\n")
+
+
+def test_affected_tests_grouped_by_reason() -> None:
+    affected = (
+        AffectedTest("a/w1", "D1", "tag t1", ("new wagon",)),
+        AffectedTest("a/w2", "D1", "latest tag", ("D1 changed: files",)),
+        AffectedTest("b/w3", "D1", "tag t1", ("D1 changed: files",)),
+    )
+    text = render_comment(view(affected=affected, tests=None, plan=None))
+    assert "### ✅ Valid and permitted — 3 affected wagon tests not run by this bot\n" in text
+    assert (
+        "<details><summary>Why: 3 wagon tests this change calls for (not run by this bot)"
+        "</summary>\n\n"
+        "- new wagon:\n"
+        "  - `a/w1` on D1 (tag t1)\n"
+        "- D1 changed: files:\n"
+        "  - `a/w2` on D1 (latest tag)\n"
+        "  - `b/w3` on D1 (tag t1)\n\n"
+        "</details>\n"
+    ) in text

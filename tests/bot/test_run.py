@@ -3,9 +3,11 @@ the fake GitHub for the forge side, and the `hyperloop bot` commands."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import shutil
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -92,18 +94,24 @@ def test_dataset_change_by_an_operator_mentions_the_owners(clone: Clone) -> None
     assert lines[:5] == [
         COMMENT_MARKER,
         "",
-        "### ✅ Valid and permitted — wagon tests were not run",
+        "### ✅ Valid and permitted — 8 affected wagon tests not run by this bot",
         "",
         f"<sub>for {head[:7]} by @olga-op</sub>",
     ]
-    mention = next(line for line in lines if "LHC22o_pass6 changed" in line)
+    mention = next(line for line in lines if "LHC22o_pass6 changed (" in line)
     assert mention == (
-        "@carol @dave @erin @frank @alice @bob @olga-op @hana-admin — dataset LHC22o_pass6"
-        " changed (productions); affects your wagons `pwgcf-flow/cf-multiplicity`,"
-        " `pwgcf-flow/eta-phi-qa`, `pwgdq-dileptons/jpsi-ee`, `pwglf-spectra/lf-multiplicity`,"
-        " `pwglf-spectra/phi-meson`, `pwglf-spectra/pt-spectrum`,"
+        "@alice @bob @erin @frank @hana-admin — dataset LHC22o_pass6 changed"
+        " (productions[LHC22o/apass6].exclude_runs (+526714)); affects your wagons"
+        " `pwgcf-flow/cf-multiplicity`, `pwgcf-flow/eta-phi-qa`, `pwgdq-dileptons/jpsi-ee`,"
+        " `pwglf-spectra/lf-multiplicity`, `pwglf-spectra/phi-meson`, `pwglf-spectra/pt-spectrum`,"
         " `service-common/event-selection`, `service-common/track-selection`."
     )
+    why = lines.index("- LHC22o_pass6 changed: productions[LHC22o/apass6].exclude_runs (+526714):")
+    assert lines[why + 5] == "  - `pwglf-spectra/phi-meson` on LHC22o_pass6 (pull request #12010)"
+    assert [a.wagon for a in view.affected][:2] == [
+        "pwgcf-flow/cf-multiplicity",
+        "pwgcf-flow/eta-phi-qa",
+    ]
 
 
 def test_dataset_change_by_an_analyzer_needs_an_operator(clone: Clone) -> None:
@@ -157,7 +165,9 @@ def test_cli_local_prints_the_comment(clone: Clone) -> None:
         ],
     )
     assert result.exit_code == 0, result.output
-    assert result.output.startswith(f"{COMMENT_MARKER}\n\n### ✅ Valid and permitted")
+    assert result.output.startswith(
+        f"{COMMENT_MARKER}\n\n### ✅ Valid and permitted — 8 affected wagon tests not run"
+    )
     assert result.output.endswith(
         "Commands: `/hyperloop retest`, `/hyperloop plan`, `/hyperloop help`\n"
     )
@@ -197,7 +207,7 @@ def test_pull_request_first_comment_then_update_in_place(fake: FakeGitHub, clone
         {
             "state": "success",
             "target_url": "https://ci.example/run/1",
-            "description": "Wagon tests were not run by this bot",
+            "description": "8 affected wagon tests not run by this bot",
             "context": "hyperloop/tests",
         },
     ]
@@ -237,7 +247,7 @@ def test_team_roles_are_asked_of_the_forge(fake: FakeGitHub, clone: Clone) -> No
     (run,) = fake.check_runs.values()
     assert (run["conclusion"], run["output"]["title"]) == (
         "success",
-        "✅ Valid and permitted — wagon tests were not run",
+        "✅ Valid and permitted — 8 affected wagon tests not run by this bot",
     )
 
 
@@ -276,10 +286,30 @@ def test_plan_command_reruns_the_bot(fake: FakeGitHub, clone: Clone) -> None:
     forge = GitHubForge("octo/config", fake.token, base_url=fake.base_url, polite=False)
     event = comment_event("/hyperloop plan", "bob")
     event["comment"] = {**event["comment"], "id": cid}  # type: ignore[dict-item]
-    reruns: list[int] = []
-    result = process_comment(forge, clone.root, event, rerun=reruns.append)
-    assert (result.rerun, reruns) == (True, [7])
+    reruns: list[tuple[int, object]] = []
+    result = process_comment(forge, clone.root, event, rerun=lambda n, f: reruns.append((n, f)))
+    assert (result.rerun, reruns) == (True, [(7, frozenset())])
     assert fake.reactions[0]["content"] == "+1"
+
+
+def test_retest_forces_the_named_wagon(fake: FakeGitHub, clone: Clone) -> None:
+    base = clone.git("rev-parse", "HEAD")
+    head = clone.commit(
+        {WAGON: clone.edit(WAGON, "etaMax: 0.8", "etaMax: 0.7")}, email="bob@example.org"
+    )
+    seed_pull(fake, clone, base, head, "bob")
+    body = "/hyperloop retest pwglf-spectra/pt-spectrum"
+    cid = fake.add_comment("octo/config", 7, body, login="alice")
+    forge = GitHubForge("octo/config", fake.token, base_url=fake.base_url, polite=False)
+    event = comment_event(body, "alice")
+    event["comment"] = {**event["comment"], "id": cid}  # type: ignore[dict-item]
+    reruns: list[tuple[int, object]] = []
+    process_comment(forge, clone.root, event, rerun=lambda n, f: reruns.append((n, f)))
+    assert reruns == [(7, frozenset({"pwglf-spectra/pt-spectrum"}))]
+    everything = comment_event("/hyperloop retest", "bob")
+    everything["comment"] = {**everything["comment"], "id": cid}  # type: ignore[dict-item]
+    process_comment(forge, clone.root, everything, rerun=lambda n, f: reruns.append((n, f)))
+    assert reruns[1] == (7, True)
 
 
 def test_comments_by_bots_are_ignored(fake: FakeGitHub, clone: Clone) -> None:
@@ -320,3 +350,195 @@ def test_cli_pr_without_a_token(monkeypatch: pytest.MonkeyPatch, clone: Clone) -
         1,
         "error: GITHUB_TOKEN is not set: the bot needs a token to comment\n",
     )
+
+
+def test_missing_commits_are_fetched_from_the_pull_ref(
+    fake: FakeGitHub, clone: Clone, tmp_path: Path
+) -> None:
+    base = clone.git("rev-parse", "HEAD")
+    clone.git("checkout", "-q", "-b", "topic")
+    head = clone.commit({DATASET: exclude_more(clone)}, email="olga@example.org")
+    clone.git("checkout", "-q", "main")
+    clone.git("update-ref", "refs/pull/7/head", head)
+    clone.git("branch", "-q", "-D", "topic")
+    work = Clone(tmp_path / "work")
+    subprocess.run(
+        ["git", "clone", "-q", "--no-local", str(clone.root), str(work.root)], check=True
+    )
+    with pytest.raises(subprocess.CalledProcessError):
+        work.git("cat-file", "-e", f"{head}^{{commit}}")
+    seed_pull(fake, clone, base, head, "olga-op")
+    forge = GitHubForge("octo/config", fake.token, base_url=fake.base_url, polite=False)
+    outcome = process_pull_request(forge, work.root, 7, repo="octo/config")
+    assert outcome.view.head_sha == head
+    assert work.git("rev-parse", "refs/hyperloop/pull/7") == head
+
+
+def test_webhook_delivery_runs_the_bot(fake: FakeGitHub, clone: Clone, tmp_path: Path) -> None:
+    from hyperloop_gitops.bot.service import Service
+    from hyperloop_gitops.bot.webhook import WebhookConfig, WebhookServer, signature
+
+    base = clone.git("rev-parse", "HEAD")
+    head = clone.commit({DATASET: exclude_more(clone)}, email="olga@example.org")
+    seed_pull(fake, clone, base, head, "olga-op")
+    service = Service(root=clone.root, token=fake.token, api_url=fake.base_url, polite=False)
+    config = WebhookConfig(
+        secret=b"s3cret", repositories=frozenset({"octo/config"}), state_dir=tmp_path / "state"
+    )
+    server = WebhookServer(config, service.handle, host="127.0.0.1", port=0)
+    server.start()
+    try:
+        body = json.dumps(
+            {
+                "action": "synchronize",
+                "number": 7,
+                "pull_request": {"number": 7, "base": {"ref": "main"}},
+                "repository": {"full_name": "octo/config", "default_branch": "main"},
+            }
+        ).encode()
+        import http.client
+
+        conn = http.client.HTTPConnection(*server.address, timeout=5)
+        conn.request(
+            "POST",
+            "/",
+            body=body,
+            headers={
+                "X-GitHub-Event": "pull_request",
+                "X-GitHub-Delivery": "d-1",
+                "X-Hub-Signature-256": signature(b"s3cret", body),
+                "Content-Type": "application/json",
+            },
+        )
+        assert conn.getresponse().status == 202
+        conn.close()
+        server.drain()
+    finally:
+        server.stop()
+    (comment,) = fake.comments_on("octo/config", 7)
+    assert comment["body"].startswith(f"{COMMENT_MARKER}\n\n### ✅ Valid and permitted")
+    assert [s["context"] for s in fake.statuses] == ["hyperloop/validate", "hyperloop/tests"]
+
+
+def test_runlist_change_by_a_dpg_expert(clone: Clone) -> None:
+    runlist = "config/runlists/LHC23d1_all.yaml"
+    text = (clone.root / runlist).read_text(encoding="utf-8")
+    runs_line = next(line for line in text.splitlines() if line.startswith("runs:"))
+    base = clone.git("rev-parse", "HEAD")
+    head = clone.commit(
+        {runlist: text.replace(runs_line, runs_line.replace("]", ", 999999]"))},
+        email="dan@example.org",
+    )
+    outcome = local_report(clone.root, base=base, head=head, repo="octo/config")
+    assert outcome.view.permission_problems == ()
+    (mention,) = outcome.view.mentions
+    assert mention.reason == "runlist LHC23d1_all changed (runs (+999999)), used by LHC23d1_mc"
+    assert "dan-dpg" not in mention.logins
+    assert set(mention.wagons) == {a.wagon for a in outcome.view.affected}
+
+
+def test_comment_follows_the_tests_as_they_run(fake: FakeGitHub, clone: Clone) -> None:
+    from collections.abc import Sequence
+
+    from hyperloop_gitops.bot.view import WagonTestRow
+    from hyperloop_gitops.config import LoadResult
+    from hyperloop_gitops.impact import Impact
+
+    def tests(
+        base: LoadResult,
+        head: LoadResult,
+        impact: Impact,
+        progress: Callable[[Sequence[WagonTestRow]], None],
+    ) -> list[WagonTestRow]:
+        rows = [WagonTestRow(t.wagon, t.dataset, "queued") for t in impact.tests[:2]]
+        progress(rows)
+        rows[0] = dataclasses.replace(rows[0], state="running")
+        progress(rows)
+        return [dataclasses.replace(r, state="done", cpu_s=12.0) for r in rows]
+
+    base = clone.git("rev-parse", "HEAD")
+    head = clone.commit({DATASET: exclude_more(clone)}, email="olga@example.org")
+    seed_pull(fake, clone, base, head, "olga-op")
+    forge = GitHubForge("octo/config", fake.token, base_url=fake.base_url, polite=False)
+    outcome = process_pull_request(forge, clone.root, 7, repo="octo/config", tests=tests)
+    writes = [
+        (r.method, r.body.get("description") or r.body["body"].splitlines()[2])
+        for r in fake.requests
+        if r.method in ("POST", "PATCH")
+    ]
+    assert writes == [
+        ("POST", "### ⏳ Testing — 0 of 2 wagon tests done"),
+        ("POST", "0 of 2 wagon tests done"),
+        ("PATCH", "### ⏳ Testing — 0 of 2 wagon tests done"),
+        ("POST", "0 of 2 wagon tests done"),
+        ("PATCH", "### 🌟 Ready to merge — 2 wagon tests passed"),
+        ("POST", "Configuration valid, permissions fine"),
+        ("POST", "2 wagon tests passed"),
+    ]
+    assert [s["state"] for s in fake.statuses] == ["pending", "pending", "success", "success"]
+    assert len(fake.comments_on("octo/config", 7)) == 1
+    assert "| ⏳ |" not in outcome.comment
+
+
+def fake_plan(results: Path) -> Callable[..., object]:
+    """Plans whose one real process writes AnalysisResults.root: the runner, monitor and store
+    are the testing package's own; only the analysis is a stand-in (no AO2D data needed)."""
+    import hashlib
+    import sys
+
+    from hyperloop_gitops.testing.runner import Step
+    from hyperloop_gitops.testing.wagon_test import TestPlan
+
+    def plan(repository: object, wagon: str, dataset: str) -> TestPlan:
+        model = repository.wagons[wagon]  # type: ignore[attr-defined]
+        identity = json.dumps([wagon, dataset, model.model_dump(mode="json")], sort_keys=True)
+        script = "open('AnalysisResults.root', 'wb').write(b'x' * 4096); sum(range(10**6))"
+        return TestPlan(
+            wagon=wagon,
+            subwagon=None,
+            dataset=dataset,
+            package_tag="daily-20261127-0000-1",
+            content_hash=hashlib.sha256(identity.encode()).hexdigest()[:32],
+            steps=(Step((sys.executable, "-c", script), "stand-in"),),
+            train=(wagon,),
+        )
+
+    return plan
+
+
+def test_local_report_with_real_test_runs(clone: Clone, tmp_path: Path) -> None:
+    from hyperloop_gitops.bot.wagontests import RunWagonTests
+    from hyperloop_gitops.testing.store import ResultStore
+
+    store = ResultStore(tmp_path / "results")
+    provider = RunWagonTests(store=store, plan_test=fake_plan(tmp_path), interval_s=0.05)  # type: ignore[arg-type]
+    base = clone.git("rev-parse", "HEAD")
+    first = clone.commit(
+        {WAGON: clone.edit(WAGON, "etaMax: 0.8", "etaMax: 0.7")}, email="alice@example.org"
+    )
+    outcome = local_report(clone.root, base=base, head=first, repo="octo/config", tests=provider)
+    rows = outcome.view.tests
+    assert rows is not None
+    assert [(r.wagon, r.dataset, r.reused) for r in rows] == [
+        ("pwglf-spectra/pt-spectrum", "LHC22o_pass6", False),
+        ("pwglf-spectra/pt-spectrum", "LHC22o_pass6_short", False),
+    ]
+    second = clone.commit(
+        {WAGON: clone.edit(WAGON, "etaMax: 0.7", "etaMax: 0.6")}, email="alice@example.org"
+    )
+    outcome = local_report(clone.root, base=first, head=second, repo="octo/config", tests=provider)
+    rows = outcome.view.tests
+    assert rows is not None
+    # Measured by the real runner: states and numbers exist, deltas come from the first run.
+    assert [(r.state in ("done", "warning"), r.reused, r.base is not None) for r in rows] == [
+        (True, False, True),
+        (True, False, True),
+    ]
+    assert all(r.cpu_s is not None and r.pss_max_gb is not None for r in rows)
+    table = [line for line in outcome.comment.splitlines() if line.startswith("| ")]
+    assert len(table) == 3  # the header and one row per test
+    assert all(" MB (" in line for line in table[1:])  # PSS with its delta
+    again = local_report(clone.root, base=first, head=second, repo="octo/config", tests=provider)
+    assert [r.reused for r in again.view.tests or ()] == [True, True]
+    assert "#### Wagon tests: 2 of 2 done (2 reused from earlier identical tests)" in again.comment
+    assert len(store.all()) == 4

@@ -58,28 +58,28 @@ def test_check_configuration_messages() -> None:
         {
             "ptMn": 0.2,
             "etaMax": "two",
-            "minTPCNClsFound": 70.5,
+            "minTPCClusters": 70.5,
             "minITSNCls": 9,
-            "maxTPCChi2NCl": True,
+            "maxChi2PerCluster": True,
             "bogus": 1,
         },
     )
     assert problems == [
         (("ptMn",), "unknown option 'ptMn' (did you mean 'ptMin'?)"),
         (("etaMax",), "expected a number, found 'two'"),
-        (("minTPCNClsFound",), "expected an integer, found 70.5"),
+        (("minTPCClusters",), "expected an integer, found 70.5"),
         (("minITSNCls",), "expected a number <= 7, found 9"),
-        (("maxTPCChi2NCl",), "expected a number, found true"),
+        (("maxChi2PerCluster",), "expected a number, found true"),
         (
             ("bogus",),
-            "unknown option 'bogus' (options of track-selection: etaMax, maxTPCChi2NCl, "
-            "minITSNCls, minTPCNClsFound, ptMax, ptMin)",
+            "unknown option 'bogus' (options of track-selection: etaMax, maxChi2PerCluster, "
+            "minITSNCls, minTPCClusters, ptMax, ptMin)",
         ),
     ]
 
 
 def test_integers_written_as_floats_and_numbers_as_ints_are_fine() -> None:
-    assert check_configuration("track-selection", {"ptMin": 1, "minTPCNClsFound": 80.0}) == []
+    assert check_configuration("track-selection", {"ptMin": 1, "minTPCClusters": 80.0}) == []
 
 
 def test_binning_messages() -> None:

@@ -18,21 +18,23 @@ def test_metrics_of_an_o2_file_are_exact() -> None:
         dataset_bytes=48_200_000_000_000,
     )
 
-    # PSS per instant: reader + task + writer = 350 000 .. 410 000 kB, +20 000 kB every 2 s
+    # the reader read its first bytes at the second sample: start-up (2 s) is left out.
+    assert result.startup_s == 2.0
+    # PSS per instant: reader + task + writer = 370 000 .. 410 000 kB, +20 000 kB every 2 s
     assert result.pss is not None
     assert result.pss.model_dump() == {
         "max_bytes": 410_000 * 1024,
-        "avg_bytes": 380_000 * 1024,
+        "avg_bytes": 390_000 * 1024,
         "slope_mb_per_min": pytest.approx(614.4),
     }
-    # private = clean + dirty: reader 50 000 .. 80 000 kB, task 100 000 kB, writer not sampled
+    # private = clean + dirty: reader 60 000 .. 80 000 kB, task 100 000 kB, writer not sampled
     assert result.private is not None
     assert result.private.model_dump() == {
         "max_bytes": 180_000 * 1024,
-        "avg_bytes": 165_000 * 1024,
+        "avg_bytes": 170_000 * 1024,
         "slope_mb_per_min": pytest.approx(307.2),
     }
-    assert result.cpu_s == 10.0
+    assert result.cpu_s == 10.0  # CPU counts the start-up too
     assert result.wall_s == 6.0  # the span of the samples, no wall time given
     assert result.input_files == 2
     assert result.input_bytes == 1_500_000_000
@@ -48,7 +50,7 @@ def test_metrics_of_an_o2_file_are_exact() -> None:
     assert reader.pss is not None
     assert reader.pss.model_dump() == {
         "max_bytes": 160_000 * 1024,
-        "avg_bytes": 130_000 * 1024,
+        "avg_bytes": 140_000 * 1024,
         "slope_mb_per_min": pytest.approx(614.4),
     }
     assert result.devices[2].private is None
@@ -101,3 +103,28 @@ def test_no_output_has_no_reduction_factor_and_no_input_no_scaling() -> None:
     assert result.cpu_s == 1.5
     assert result.pss == MemoryStats(max_bytes=0, avg_bytes=0, slope_mb_per_min=0.0)
     assert result.devices[0].heavy is False  # alone, a device is not "heavy" among others
+
+
+def test_start_up_and_tear_down_are_left_out_of_memory_statistics() -> None:
+    # ramp up until the reader starts (2000), steady while it reads, freed after it ended (3000)
+    ramp = [(0, 10_000.0), (1000, 50_000.0), (2000, 100_000.0), (3000, 100_000.0), (4000, 5.0)]
+    with_reader = {
+        "hyperloop-runtime": {"proportionalSetSize": ramp},
+        "internal-dpl-aod-reader": {"cpuUsedAbsolute": [(2000, 0.0), (3000, 5e5)]},
+    }
+    without_reader = {"hyperloop-runtime": {"proportionalSetSize": ramp}}
+
+    assert metrics.processing_start(with_reader) == 2000
+    assert metrics.processing_start(without_reader) is None
+    steady = metrics.compute(with_reader, input_sizes=[1], output_bytes=1)
+    whole = metrics.compute(without_reader, input_sizes=[1], output_bytes=1)
+    assert (steady.startup_s, steady.pss.max_bytes, steady.pss.avg_bytes) == (
+        2.0,
+        100_000 * 1024,
+        100_000 * 1024,
+    )
+    assert (whole.startup_s, whole.pss.max_bytes, whole.pss.avg_bytes) == (
+        0.0,
+        100_000 * 1024,
+        52_001 * 1024,
+    )

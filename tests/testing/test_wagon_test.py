@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 from pathlib import Path
 from typing import Any
@@ -59,8 +60,11 @@ def run_it(plan: TestPlan, store: ResultStore, policy: Policy | None = None, **k
     return run_wagon_test(plan, store=store, policy=policy or Policy(), interval_s=0.1, **kw)
 
 
-def test_a_healthy_test_is_done_with_its_numbers_and_files(tmp_path: Path, inputs) -> None:
-    store = ResultStore(tmp_path / "state")
+def test_a_healthy_test_is_done_with_its_numbers_and_files(
+    tmp_path: Path, inputs, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LANG", "C.UTF-8")
+    store = ResultStore(tmp_path / "tests")
 
     run = run_it(make_plan(inputs, "--cpu-s", "1.0"), store)
 
@@ -70,10 +74,11 @@ def test_a_healthy_test_is_done_with_its_numbers_and_files(tmp_path: Path, input
     assert result.warnings == ()
     assert result.reason is None
     assert result.target is Target.SINGLE_CORE
-    work = tmp_path / "state" / "tests" / HASH
+    work = tmp_path / "tests" / HASH
     assert result.work_dir == str(work)
     assert sorted(p.name for p in work.iterdir()) == [
         "AnalysisResults.root",
+        "env.sh",
         "full_config.json",
         "input_data.txt",
         "performanceMetrics.json",
@@ -85,6 +90,14 @@ def test_a_healthy_test_is_done_with_its_numbers_and_files(tmp_path: Path, input
         "tmp",
     ]
     assert (work / "stdout.log").read_text() == "read 2 files\n"
+    env_sh = (work / "env.sh").read_text().splitlines()
+    assert env_sh[2:6] == [
+        f"export HOME={work}",
+        "export LANG=C.UTF-8",
+        f"export PATH={os.environ['PATH']}",
+        f"export TMPDIR={work}/tmp",
+    ]
+    assert env_sh[6].endswith("fake_runtime.py --aod-file @input_data.txt --cpu-s 1.0")
     metrics = result.metrics
     assert metrics is not None
     assert (metrics.input_files, metrics.input_bytes, metrics.output_bytes) == (
@@ -122,7 +135,7 @@ def test_a_healthy_test_is_done_with_its_numbers_and_files(tmp_path: Path, input
 
 
 def test_an_unchanged_test_returns_its_stored_result_unless_forced(tmp_path: Path, inputs) -> None:
-    store = ResultStore(tmp_path / "state")
+    store = ResultStore(tmp_path / "tests")
     first = run_it(make_plan(inputs), store).result
 
     again = run_it(make_plan(inputs, "--exit", "3"), store)  # would fail if it ran
@@ -140,7 +153,7 @@ def test_a_leaking_wagon_gets_the_leak_warning(tmp_path: Path, inputs) -> None:
         inputs, "--alloc-mb", "10", "--leak-mb", "40", "--steps", "8", "--cpu-s", "0.8"
     )
 
-    result = run_it(plan, ResultStore(tmp_path / "state")).result
+    result = run_it(plan, ResultStore(tmp_path / "tests")).result
 
     assert result.status is Status.WARNING
     assert [w.rule for w in result.warnings] == ["leak"]
@@ -154,7 +167,7 @@ def test_a_leaking_wagon_gets_the_leak_warning(tmp_path: Path, inputs) -> None:
 def test_a_crash_is_a_failure_with_the_exit_code_and_the_stderr_tail(
     tmp_path: Path, inputs
 ) -> None:
-    result = run_it(make_plan(inputs, "--exit", "2"), ResultStore(tmp_path / "state")).result
+    result = run_it(make_plan(inputs, "--exit", "2"), ResultStore(tmp_path / "tests")).result
 
     assert result.status is Status.FAILED
     assert result.reason == (
@@ -171,7 +184,7 @@ def test_exceeding_the_wall_time_is_a_failure(tmp_path: Path, inputs) -> None:
     policy = Policy(test_wall_time_s=0.5)
 
     result = run_it(
-        make_plan(inputs, "--cpu-s", "20"), ResultStore(tmp_path / "state"), policy
+        make_plan(inputs, "--cpu-s", "20"), ResultStore(tmp_path / "tests"), policy
     ).result
 
     assert result.status is Status.FAILED
@@ -185,7 +198,7 @@ def test_exceeding_the_memory_limit_is_a_failure(tmp_path: Path, inputs) -> None
 
     result = run_it(
         make_plan(inputs, "--alloc-mb", "300", "--cpu-s", "20"),
-        ResultStore(tmp_path / "state"),
+        ResultStore(tmp_path / "tests"),
         policy,
     ).result
 
@@ -197,23 +210,23 @@ def test_exceeding_the_memory_limit_is_a_failure(tmp_path: Path, inputs) -> None
 def test_a_test_without_its_output_failed(tmp_path: Path, inputs) -> None:
     plan = make_plan(inputs, required_outputs=("AnalysisResults.root", "AO2D.root"))
 
-    result = run_it(plan, ResultStore(tmp_path / "state")).result
+    result = run_it(plan, ResultStore(tmp_path / "tests")).result
 
     assert result.status is Status.FAILED
     assert result.reason == "the test wrote no AO2D.root"
 
 
 def test_the_store_refuses_bad_hashes_and_reports_corrupt_results(tmp_path: Path) -> None:
-    store = ResultStore(tmp_path / "state")
+    store = ResultStore(tmp_path / "tests")
 
     with pytest.raises(StateError, match=r"^not a content hash: '\.\./x' \(expected hex digits\)$"):
         store.work_dir("../x")
     assert store.get(HASH) is None
-    (tmp_path / "state" / "tests" / HASH).mkdir(parents=True)
-    (tmp_path / "state" / "tests" / HASH / "result.json").write_text("{}")
+    (tmp_path / "tests" / HASH).mkdir(parents=True)
+    (tmp_path / "tests" / HASH / "result.json").write_text("{}")
     with pytest.raises(StateError) as raised:
         store.get(HASH)
     assert str(raised.value) == (
-        f"{tmp_path}/state/tests/{HASH}/result.json: not a valid test result (7 problems); "
+        f"{tmp_path}/tests/{HASH}/result.json: not a valid test result (7 problems); "
         "delete it or re-run the test with --force"
     )

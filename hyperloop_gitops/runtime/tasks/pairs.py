@@ -61,39 +61,47 @@ class PairInvariantMass(Task):
             "massBins", "binning", {"bins": 140, "min": 0.98, "max": 1.12}, "mass binning (GeV)"
         ),
         Configurable("ptBins", "binning", {"bins": 10, "min": 0.0, "max": 5.0}, "pair pT binning"),
+        Configurable("pairPtMin", "float", 0.0, "minimum pT of the pair (GeV/c)", 0.0),
+        Configurable(
+            "unlikeSignOnly", "bool", False, "only opposite-sign pairs (no like-sign background)"
+        ),
     )
 
     def setup(self) -> None:
         mass, pt = self.opt_binning("massBins"), self.opt_binning("ptBins")
         label = "m_{inv} (GeV/c^{2})"
         self.h_unlike = self.h1("hMassUnlikeSign", "opposite-sign pairs", mass, label)
-        self.h_like = self.h1("hMassLikeSign", "like-sign pairs", mass, label)
+        self.h_like = None
+        if not self.opt_bool("unlikeSignOnly"):
+            self.h_like = self.h1("hMassLikeSign", "like-sign pairs", mass, label)
         self.h_vs_pt = self.h2(
             "hMassVsPt", "opposite-sign pairs", mass, pt, xlabel=label, ylabel="p_{T} (GeV/c)"
         )
 
     def process(self, frame: FrameView) -> None:
         mass = self.opt_float("daughterMass")
-        pt, eta, phi = track_pt(frame), track_eta(frame), track_phi(frame)
-        keep = good_tracks(frame)
+        # Work on the candidates only: most tracks fail the selection or the PID cut.
+        rows = np.flatnonzero(good_tracks(frame))
+        pt, eta = track_pt(frame)[rows], track_eta(frame)[rows]
         cut = self.opt_float("nSigmaTPC")
         if cut > 0:
-            signal = frame.column(layout.TRACK_EXTRA, "fTPCSignal")
-            keep &= np.abs(n_sigma_tpc(signal, pt * np.cosh(eta), mass)) < cut
-        rows = np.flatnonzero(keep)
+            signal = frame.column(layout.TRACK_EXTRA, "fTPCSignal")[rows]
+            pid = np.abs(n_sigma_tpc(signal, pt * np.cosh(eta), mass)) < cut
+            rows, pt, eta = rows[pid], pt[pid], eta[pid]
+        phi = track_phi(frame)[rows]
         collision = frame.column(layout.TRACK, "fIndexCollisions")[rows]
-        rows = rows[np.argsort(collision, kind="stable")]
-        first, second = pairs_in_groups(np.sort(collision, kind="stable"))
-        a, b = rows[first], rows[second]
-        px = pt * np.cos(phi)
-        py = pt * np.sin(phi)
-        pz = pt * np.sinh(eta)
+        order = np.argsort(collision, kind="stable")
+        a, b = (order[i] for i in pairs_in_groups(collision[order]))
+        px, py, pz = pt * np.cos(phi), pt * np.sin(phi), pt * np.sinh(eta)
         energy = np.sqrt(px**2 + py**2 + pz**2 + mass**2)
         sx, sy, sz = px[a] + px[b], py[a] + py[b], pz[a] + pz[b]
         m2 = (energy[a] + energy[b]) ** 2 - sx**2 - sy**2 - sz**2
         m = np.sqrt(np.maximum(m2, 0.0))
-        sign = track_sign(frame)
+        pair_pt = np.hypot(sx, sy)
+        sign = track_sign(frame)[rows]
         unlike = sign[a] != sign[b]
-        self.h_unlike.fill(m[unlike])
-        self.h_like.fill(m[~unlike])
-        self.h_vs_pt.fill(m[unlike], np.hypot(sx, sy)[unlike])
+        keep = pair_pt >= self.opt_float("pairPtMin")
+        self.h_unlike.fill(m[unlike & keep])
+        if self.h_like is not None:
+            self.h_like.fill(m[~unlike & keep])
+        self.h_vs_pt.fill(m[unlike & keep], pair_pt[unlike & keep])

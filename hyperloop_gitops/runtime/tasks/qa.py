@@ -60,11 +60,12 @@ class EtaPhiQa(Task):
     name = "eta-phi-qa"
     description = "Eta, phi and eta-phi maps of selected tracks"
     reads: ClassVar[Mapping[str, tuple[str, ...]]] = {
-        layout.TRACK: ("fIndexCollisions", "fTgl", "fSnp", "fAlpha")
+        layout.TRACK: ("fIndexCollisions", "fSigned1Pt", "fTgl", "fSnp", "fAlpha")
     }
     requires = (COLLISION_SELECTED, TRACK_SELECTED)
     configurables = (
         Configurable("etaBins", "binning", {"bins": 36, "min": -0.9, "max": 0.9}, "eta binning"),
+        Configurable("ptMin", "float", 0.0, "minimum pT (on top of the track selection)", 0.0),
         Configurable(
             "phiBins",
             "binning",
@@ -82,7 +83,7 @@ class EtaPhiQa(Task):
         )
 
     def process(self, frame: FrameView) -> None:
-        good = good_tracks(frame)
+        good = good_tracks(frame) & (track_pt(frame) >= self.opt_float("ptMin"))
         eta, phi = track_eta(frame)[good], track_phi(frame)[good]
         self.h_eta.fill(eta)
         self.h_phi.fill(phi)
@@ -95,7 +96,7 @@ class Multiplicity(Task):
     name = "multiplicity"
     description = "Charged-track multiplicity per selected collision"
     reads: ClassVar[Mapping[str, tuple[str, ...]]] = {
-        layout.TRACK: ("fIndexCollisions",),
+        layout.TRACK: ("fIndexCollisions", "fTgl"),
         layout.COLLISION: ("fNumContrib",),
     }
     requires = (COLLISION_SELECTED, TRACK_SELECTED)
@@ -103,6 +104,7 @@ class Multiplicity(Task):
         Configurable(
             "multBins", "binning", {"bins": 100, "min": -0.5, "max": 99.5}, "multiplicity binning"
         ),
+        Configurable("etaMax", "float", 0.8, "maximum |eta| of counted tracks", 0.0),
     )
 
     def setup(self) -> None:
@@ -121,7 +123,8 @@ class Multiplicity(Task):
     def process(self, frame: FrameView) -> None:
         selected = frame.product(COLLISION_SELECTED)
         index = frame.column(layout.TRACK, "fIndexCollisions")
-        mult = np.bincount(index[good_tracks(frame)], minlength=selected.size)[selected]
+        counted = good_tracks(frame) & (np.abs(track_eta(frame)) < self.opt_float("etaMax"))
+        mult = np.bincount(index[counted], minlength=selected.size)[selected]
         contrib = frame.column(layout.COLLISION, "fNumContrib")[selected]
         self.h_mult.fill(mult)
         self.h_contrib.fill(contrib)

@@ -30,7 +30,7 @@ class EventSelection(Task):
     produces = (COLLISION_SELECTED,)
     configurables = (
         Configurable("vertexZMax", "float", 10.0, "maximum |z| of the primary vertex (cm)", 0.0),
-        Configurable("minNumContrib", "int", 1, "minimum number of vertex contributors", 0),
+        Configurable("minContributors", "int", 1, "minimum number of vertex contributors", 0),
         Configurable("triggerMask", "int", 0, "trigger bits all required (0: any trigger)", 0),
         Configurable(
             "vertexZBins", "binning", {"bins": 60, "min": -30.0, "max": 30.0}, "binning of hVertexZ"
@@ -54,7 +54,7 @@ class EventSelection(Task):
         cut_trigger = (trigger & mask) == mask
         cut_z = cut_trigger & (np.abs(z) < self.opt_float("vertexZMax"))
         contributors = frame.column(layout.COLLISION, "fNumContrib")
-        selected = cut_z & (contributors >= self.opt_int("minNumContrib"))
+        selected = cut_z & (contributors >= self.opt_int("minContributors"))
         self.h_z_all.fill(z)
         self.h_z.fill(z[selected])
         counts = [z.size, int(cut_trigger.sum()), int(cut_z.sum()), int(selected.sum())]
@@ -90,8 +90,8 @@ class TrackSelection(Task):
         Configurable("ptMin", "float", 0.15, "minimum pT (GeV/c)", 0.0),
         Configurable("ptMax", "float", 1000.0, "maximum pT (GeV/c)", 0.0),
         Configurable("etaMax", "float", 0.8, "maximum |eta|", 0.0),
-        Configurable("minTPCNClsFound", "int", 70, "minimum found TPC clusters", 0, 159),
-        Configurable("maxTPCChi2NCl", "float", 4.0, "maximum TPC chi2 per cluster", 0.0),
+        Configurable("minTPCClusters", "int", 70, "minimum found TPC clusters", 0, 159),
+        Configurable("maxChi2PerCluster", "float", 4.0, "maximum TPC chi2 per cluster", 0.0),
         Configurable("minITSNCls", "int", 4, "minimum ITS layers with a cluster", 0, 7),
     )
 
@@ -113,8 +113,11 @@ class TrackSelection(Task):
         )
         tpc = (
             kinematic
-            & (found >= self.opt_int("minTPCNClsFound"))
-            & (frame.column(layout.TRACK_EXTRA, "fTPCChi2NCl") <= self.opt_float("maxTPCChi2NCl"))
+            & (found >= self.opt_int("minTPCClusters"))
+            & (
+                frame.column(layout.TRACK_EXTRA, "fTPCChi2NCl")
+                <= self.opt_float("maxChi2PerCluster")
+            )
         )
         its = its_clusters(frame.column(layout.TRACK_EXTRA, "fITSClusterSizes"))
         selected = tpc & (its >= self.opt_int("minITSNCls"))
