@@ -55,7 +55,7 @@ def build_all(writer: Writer) -> None:
         "notifications.html",
         "notifications.html",
         title="Notifications",
-        notifications=sorted(data.notifications, key=lambda n: (n.login, n.time, n.id)),
+        notifications=list(reversed(data.notifications)),
     )
     writer.render("performance.html", "performance.html", title="Performance Graphs")
     writer.render("search.html", "search.html", title="Search")
@@ -390,9 +390,5 @@ def _users(writer: Writer, rows: dict[str, list[dict[str, Any]]]) -> None:
             name=names.get(login, ""),
             analyses=mine,
             wagons={a.name: rows.get(a.name, []) for a in mine},
-            notifications=sorted(
-                (n for n in data.notifications if n.login == login),
-                key=lambda n: (n.time, n.id),
-                reverse=True,
-            ),
+            notifications=data.notifications_of(login),
         )

@@ -9,8 +9,8 @@ pages with an honest empty state, recorded in :class:`SourceStatus`; nothing is 
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
-import importlib
 import json
 import math
 from collections.abc import Iterator, Mapping
@@ -42,10 +42,9 @@ def collect(repo_root: Path, state_dir: Path | None) -> SiteData:
 
     repository = load_valid_repository(repo_root)
     state = state_dir if state_dir is not None else repo_root / DEFAULT_STATE_DIR
-    histories, history_missing = _histories(repo_root)
+    histories, notifications, history_missing = _git(repo_root)
     tests, tests_missing = _tests([repo_root / DEFAULT_TESTS_DIR, state / "tests"])
     trains, events, state_missing = _state(state)
-    notifications, notes_missing = _notifications(repo_root)
     users = _users(repository, histories)
     times = [e.time for h in histories.values() for e in h.entries]
     times += [t.time for t in tests if t.time is not None]
@@ -63,48 +62,61 @@ def collect(repo_root: Path, state_dir: Path | None) -> SiteData:
             history=history_missing,
             tests=tests_missing,
             state=state_missing,
-            notifications=notes_missing,
+            notifications=history_missing,
         ),
         state_events=tuple(events),
+        notes_by_user=_by_user(notifications),
     )
 
 
-# -- history ---------------------------------------------------------------------------------
-def _histories(repo_root: Path) -> tuple[dict[tuple[str, str], EntityHistory], str | None]:
-    try:
-        history = importlib.import_module("hyperloop_gitops.history")
-        gitlog = importlib.import_module("hyperloop_gitops.gitlog")
-    except ImportError:
-        return {}, "the history module is not part of this installation"
+def _by_user(notifications: list[NotificationView]) -> dict[str, tuple[NotificationView, ...]]:
+    mine: dict[str, list[NotificationView]] = {}
+    for note in reversed(notifications):  # newest first
+        for login in note.recipients:
+            mine.setdefault(login, []).append(note)
+    return {login: tuple(notes) for login, notes in mine.items()}
+
+
+# -- history and notifications ---------------------------------------------------------------
+_NO_GIT = "{root} is not a git repository"
+
+
+def _git(
+    repo_root: Path,
+) -> tuple[dict[tuple[str, str], EntityHistory], list[NotificationView], str | None]:
+    """Every entity's history, revisions and the notifications, from one pass over the log."""
+    from hyperloop_gitops.errors import HyperloopError
+    from hyperloop_gitops.gitlog import open_repo
+    from hyperloop_gitops.history import HistoryBuilder, logins_at, replay
+    from hyperloop_gitops.notifications import NotificationBuilder
+
     if not (repo_root / ".git").exists():
-        return {}, f"{repo_root} is not a git repository"
+        return {}, [], _NO_GIT.format(root=repo_root)
     try:
-        repo = gitlog.open_repo(repo_root)
+        repo = open_repo(repo_root)
         if not repo.head.is_valid():
-            return {}, "the repository has no commits yet"
-        builder = history.HistoryBuilder(history.logins_at(repo))
+            return {}, [], "the repository has no commits yet"
+        logins = logins_at(repo)
+        builder, notes = HistoryBuilder(logins), NotificationBuilder(logins)
         revisions: dict[tuple[str, str], list[Revision]] = {}
-        for step in history.replay(repo):
+        for step in replay(repo):
             builder.add(step)
+            notes.add(step)
             for change in step.changes:
                 ref = change.diff.ref
-                if change.diff.op == "removed":
-                    continue
-                revisions.setdefault((ref.kind, ref.name), []).append(
-                    Revision(
-                        sha=step.commit.sha,
-                        time=step.commit.time,
-                        author=step.commit.author_name,
-                        data=_jsonable(change.new),
+                if change.diff.op != "removed":
+                    revisions.setdefault((ref.kind, ref.name), []).append(
+                        Revision(
+                            sha=step.commit.sha,
+                            time=step.commit.time,
+                            author=step.commit.author_name,
+                            data=_jsonable(change.new),
+                        )
                     )
-                )
         built = builder.build()
-    except Exception as error:  # a broken repository must not stop the build
-        from hyperloop_gitops.errors import HyperloopError
-
-        if isinstance(error, HyperloopError):
-            return {}, str(error)
-        raise
+        notifications = notes.build()
+    except HyperloopError as error:  # an unreadable history leaves the history pages empty
+        return {}, [], str(error)
     result: dict[tuple[str, str], EntityHistory] = {}
     for ref, changes in built.entries.items():
         key = (ref.kind, ref.name)
@@ -124,7 +136,42 @@ def _histories(repo_root: Path) -> tuple[dict[tuple[str, str], EntityHistory], s
             for c in changes
         )
         result[key] = EntityHistory(entries=entries, revisions=tuple(revisions.get(key, ())))
-    return result, None
+    return result, _notification_views(notifications), None
+
+
+_SUBJECT_PAGES = {
+    "dataset": "datasets/{name}.html",
+    "runlist": "runlists.html#runlist-{name}",
+    "wagon": "wagons/{name}.html",
+    "analysis": "analyses/{name}.html",
+}
+
+
+def _notification_views(notifications: Any) -> list[NotificationView]:
+    """One view per notification, with the people it goes to (current analysis members)."""
+    views = []
+    for note in notifications.items:
+        recipients = sorted(
+            {p for a in note.analyses for p in notifications.members.get(a, ())}, key=str.lower
+        )
+        page = _SUBJECT_PAGES.get(note.subject.kind)
+        time = _time(note.time)
+        if time is None:
+            continue
+        views.append(
+            NotificationView(
+                id=note.id,
+                kind=note.kind,
+                title=note.kind.replace("-", " "),
+                text=note.message,
+                time=time,
+                analyses=tuple(note.analyses),
+                recipients=tuple(recipients),
+                author=note.author.login or note.author.name,
+                link=page.format(name=note.subject.name) if page else None,
+            )
+        )
+    return sorted(views, key=lambda n: (n.time, n.id))
 
 
 def _short(value: Any) -> str:
@@ -166,7 +213,8 @@ def _tests(folders: list[Path]) -> tuple[list[TestView], str | None]:
             except (OSError, ValidationError):
                 unreadable.append(str(result_path))
                 continue
-            found[key] = _test_view(key, result.model_dump(mode="json"), result_path.parent)
+            view = _test_view(key, result.model_dump(mode="json"), result_path.parent)
+            found[key] = dataclasses.replace(view, result=result)
     tests = sorted(found.values(), key=lambda t: (t.time or _EPOCH, t.wagon, t.dataset, t.key))
     if unreadable:
         return tests, f"unreadable test results left out: {', '.join(unreadable)}"
@@ -240,36 +288,16 @@ def _warning_text(warning: Any) -> str:
     return str(warning)
 
 
-def _perf_metrics(path: Path) -> dict[str, dict[str, list[tuple[int, float]]]] | None:
+def _perf_metrics(path: Path) -> Any:
+    """The test's performanceMetrics.json, parsed; None when absent or not O2's format."""
+    from hyperloop_gitops.testing.perfmetrics import PerformanceMetricsError, load
+
     if not path.is_file():
         return None
     try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        return load(path) or None
+    except PerformanceMetricsError:
         return None
-    if not isinstance(doc, dict):
-        return None
-    result: dict[str, dict[str, list[tuple[int, float]]]] = {}
-    for device, metrics in sorted(doc.items()):
-        if not isinstance(metrics, dict):
-            continue
-        for metric, samples in sorted(metrics.items()):
-            if not isinstance(samples, list):
-                continue
-            series = []
-            for sample in samples:
-                if not isinstance(sample, dict):
-                    continue
-                try:
-                    stamp = int(float(sample["timestamp"]))
-                    value = float(sample["value"])
-                except (KeyError, TypeError, ValueError):
-                    continue
-                if math.isfinite(value):
-                    series.append((stamp, value))
-            if series:
-                result.setdefault(device, {})[metric] = sorted(series)
-    return result or None
 
 
 def _time(raw: Any) -> dt.datetime | None:
@@ -347,15 +375,6 @@ def _train_view(doc: dict[str, Any]) -> TrainView | None:
         composition_digest=str(doc.get("composition_digest", "")),
         details=dict(doc["details"]) if isinstance(doc.get("details"), dict) else {},
     )
-
-
-# -- notifications ---------------------------------------------------------------------------
-def _notifications(repo_root: Path) -> tuple[list[NotificationView], str | None]:
-    try:
-        importlib.import_module("hyperloop_gitops.notifications")
-    except ImportError:
-        return [], "notifications are not part of this installation yet"
-    return [], "notifications are not wired into the site yet"
 
 
 # -- people ----------------------------------------------------------------------------------

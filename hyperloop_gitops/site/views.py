@@ -101,7 +101,8 @@ class TestView:
     numbers: dict[str, float]
     devices: tuple[DeviceView, ...]
     warnings: tuple[str, ...]
-    perf_metrics: Any = None  # parsed performanceMetrics.json: device -> metric -> [(ms, value)]
+    perf_metrics: Any = None  # testing.perfmetrics.PerformanceMetrics of the test, if stored
+    result: Any = None  # the testing.store.TestResult itself (for testing.graphs)
 
     @property
     def mark(self) -> str:
@@ -171,15 +172,16 @@ class TrainView:
 
 @dataclass(frozen=True)
 class NotificationView:
-    """One notification for one person."""
+    """One notification (🔔) and the people it goes to."""
 
     id: str
-    login: str
-    analysis: str | None
     kind: str
     title: str
     text: str
     time: dt.datetime
+    analyses: tuple[str, ...]
+    recipients: tuple[str, ...]
+    author: str
     link: str | None = None
 
 
@@ -206,6 +208,11 @@ class SiteData:
     now: dt.datetime | None
     missing: SourceStatus
     state_events: tuple[dict[str, Any], ...] = ()
+    notes_by_user: dict[str, tuple[NotificationView, ...]] = field(default_factory=dict)
+
+    def notifications_of(self, login: str) -> tuple[NotificationView, ...]:
+        """``login``'s notifications, newest first."""
+        return self.notes_by_user.get(login, ())
 
     def history(self, kind: str, name: str) -> EntityHistory:
         return self.histories.get((kind, name), EntityHistory())

@@ -103,6 +103,9 @@ def _perf(devices: dict[str, float], start_ms: int, samples: int) -> dict[str, A
             "cpuUsedPercentage": [
                 {"timestamp": str(t), "value": str(50 + (i * 7) % 40)} for i, t in enumerate(stamps)
             ],
+            "cpuUsedAbsolute": [
+                {"timestamp": str(t), "value": str(int(pss_mb * 4000))} for t in stamps
+            ],
             "memoryPrivateDirty": [
                 {"timestamp": str(t), "value": str(int(pss_mb * 800))} for t in stamps
             ],

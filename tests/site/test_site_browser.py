@@ -217,7 +217,6 @@ def test_screenshots_of_the_main_pages_and_narrow_screens(browser: Any, site_url
 
 
 def test_comparison_of_two_wagon_revisions(page: Any, site_url: str) -> None:
-    pytest.importorskip("hyperloop_gitops.history", reason="git history is not on this branch")
     page.goto(urljoin(site_url, "wagons/pwglf-spectra/pt-spectrum.html"))
     diff = page.locator("#revision-diff")
     assert diff.locator("p").inner_text() == "1 fields differ."
