@@ -113,7 +113,8 @@ def test_wagon_page_shows_configuration_side_by_side_tests_and_marks(
         ),
         (
             "plots/wagons/pwglf-spectra/pt-spectrum-stats-tests-pss.svg",
-            "PSS max, PSS average and private memory max of the 2 tests of this wagon, oldest first",
+            "PSS max, PSS average and private memory max of the 2 tests of this wagon, "
+            "oldest first",
         ),
         (
             "plots/wagons/pwglf-spectra/pt-spectrum-stats-tests-cpu-wall-throughput.svg",
