@@ -205,6 +205,9 @@ def test_screenshots_of_the_main_pages_and_narrow_screens(browser: Any, site_url
         overflow = []
         for name, page_path in MAIN_PAGES.items():
             tab.goto(urljoin(site_url, page_path), wait_until="load")
+            # Lazy images below the fold would be blank in a full-page screenshot.
+            tab.evaluate("document.querySelectorAll('img').forEach(i => i.loading = 'eager')")
+            tab.wait_for_load_state("networkidle")
             if suffix and name in ("dashboard", "wagon", "train", "my-analyses"):
                 tab.screenshot(path=str(SCREENSHOTS / f"{name}{suffix}.png"), full_page=True)
             elif not suffix:
