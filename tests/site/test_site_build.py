@@ -299,16 +299,24 @@ def test_refuses_to_overwrite_a_folder_that_is_not_a_site(site_repo: Path, tmp_p
     assert (target / "thesis.tex").read_text() == "precious"
 
 
-def test_cli_prints_where_the_site_is(site_repo: Path, tmp_path: Path) -> None:
+def test_cli_prints_where_the_site_is(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    shutil.copytree(sitefixture.EXAMPLE_CONFIG, repo / "config")
     out = tmp_path / "public"
-    result = CliRunner().invoke(main, ["--repo", str(site_repo), "site", "build", "-o", str(out)])
+    result = CliRunner().invoke(main, ["--repo", str(repo), "site", "build", "-o", str(out)])
     assert result.exit_code == 0, result.output
     last = result.stdout.strip().splitlines()[-1]
     assert re.fullmatch(
-        r"Built 48 pages \(\d+ files\) in \d+\.\d\d s: "
+        r"Built 44 pages \(\d+ files\) in \d+\.\d\d s: "
         + re.escape((out / "index.html").resolve().as_uri()),
         last,
     ), last
+    assert result.stderr.splitlines() == [
+        f"note: {repo.resolve()} is not a git repository",
+        f"note: no wagon test results in {repo.resolve() / '.hyperloop/tests'} or "
+        f"{repo.resolve() / '.hyperloop/state/tests'}",
+        f"note: no train runs yet (no state in {repo.resolve() / '.hyperloop/state'})",
+    ]
 
 
 def test_cli_reports_a_bad_output_folder_as_a_user_error(site_repo: Path, tmp_path: Path) -> None:
