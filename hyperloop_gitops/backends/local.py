@@ -124,6 +124,20 @@ class LocalBackend:
                     os.killpg(pid, signal.SIGTERM)
         self._reap()
 
+    def forget(self, backend_ids: Sequence[str]) -> None:
+        """Drop finished jobs so their indices can be submitted again (a resubmission).
+
+        Running or queued jobs are never forgotten.
+        """
+        for backend_id in backend_ids:
+            control = self._control(backend_id)
+            if not (control / "spec.json").exists():
+                continue
+            if not self._status(backend_id).state.is_final:
+                raise BackendError(f"job {backend_id} is still active; kill it first")
+            self._final.pop(backend_id, None)
+            shutil.rmtree(control)
+
     def fetch_outputs(self, job: JobSpec, names: Sequence[str], destination: Path) -> list[Path]:
         """Copy the outputs from the job's folder (none to copy when it is ``destination``)."""
         found = []

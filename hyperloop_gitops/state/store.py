@@ -171,13 +171,15 @@ class StateStore:
         jobs: Iterable[Job] = (),
         output_dir: str | None = None,
         details: Mapping[str, Any] | None = None,
+        train_id: str | None = None,
     ) -> TrainRun:
         """Write the intent to run a composition and return the train (state ``composed``).
 
         Idempotent: when a train with the same composition digest exists, it is returned
         unchanged, so a reconciler that crashed after this call and runs again finds its train
         instead of composing a second one. Ids count up per UTC day: ``T-YYYYMMDD-NNNN``. The
-        caller holds the lock (ids are allocated by looking at the existing ones).
+        caller holds the lock (ids are allocated by looking at the existing ones). ``train_id``
+        names the train instead (the plan's deterministic id).
         """
         frozen = tuple(wagons)
         digest = composition_digest(
@@ -192,8 +194,10 @@ class StateStore:
         if existing is not None:
             return existing
         now = self._clock()
+        if train_id is not None and self._train_path(train_id).exists():
+            raise StateError(f"train {train_id} exists with another composition")
         train = TrainRun(
-            id=self._next_id(now),
+            id=train_id or self._next_id(now),
             dataset=dataset,
             package_tag=package_tag,
             target=target,
