@@ -76,7 +76,7 @@ def enabled_pairs(data: SiteData) -> list[tuple[str, str]]:
 
 def counts(data: SiteData) -> Counts:
     """The numbers of the dashboard's first row."""
-    latest = latest_tests(data.tests)
+    latest = latest_tests(data.wagon_tests)
     in_trains = {
         (w.id, t.dataset) for t in data.trains if t.state in ACTIVE_TRAIN_STATES for w in t.wagons
     }
@@ -115,7 +115,7 @@ def last_week(data: SiteData) -> LastWeek:
         return LastWeek(0, 0, None, None, None)
     start = data.now - dt.timedelta(days=7)
     finished = [t for t in data.trains if t.state == "done" and t.finished and t.finished > start]
-    tests = [t for t in data.tests if t.time is not None and t.time > start]
+    tests = [t for t in data.wagon_tests if t.time is not None and t.time > start]
     return LastWeek(
         finished_trains=len(finished),
         wagon_tests=len(tests),
@@ -170,7 +170,7 @@ def weekly(data: SiteData) -> tuple[list[str], dict[str, list[float]], dict[str,
                     done[w] += 1
                 elif job.state == "failed":
                     failed[w] += 1
-    for test in data.tests:
+    for test in data.wagon_tests:
         if (w := week_of(test.time)) is not None:
             tests[w] += 1
     return (

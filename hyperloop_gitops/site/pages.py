@@ -32,9 +32,9 @@ RECENT_TRAINS = 50
 def build_all(writer: Writer) -> None:
     """Every page of this module."""
     data = writer.data
-    latest = dashboard.latest_tests(data.tests)
+    latest = dashboard.latest_tests(data.wagon_tests)
     tests_of: dict[str, list[TestView]] = defaultdict(list)
-    for test in data.tests:
+    for test in data.wagon_tests:
         tests_of[test.wagon].append(test)
     rows = _wagon_rows(data, latest)
     dependents = _dependents(data)
@@ -117,7 +117,7 @@ def _dashboard(writer: Writer) -> None:
             "datasets": len(data.repository.datasets),
             "runlists": len(data.repository.runlists),
             "trains": len(data.trains),
-            "tests": len(data.tests),
+            "tests": len(data.wagon_tests),
         },
     )
 

@@ -210,6 +210,11 @@ class SiteData:
     state_events: tuple[dict[str, Any], ...] = ()
     notes_by_user: dict[str, tuple[NotificationView, ...]] = field(default_factory=dict)
 
+    @property
+    def wagon_tests(self) -> tuple[TestView, ...]:
+        """Tests of single wagons (a train's own test, "train:<id>", is shown on its page)."""
+        return tuple(t for t in self.tests if not t.wagon.startswith("train:"))
+
     def notifications_of(self, login: str) -> tuple[NotificationView, ...]:
         """``login``'s notifications, newest first."""
         return self.notes_by_user.get(login, ())

@@ -36,6 +36,7 @@ PHI_HASH = "b2" * 32
 JPSI_HASH = "c3" * 32
 EVSEL_HASH = "d4" * 32
 TRKSEL_HASH = "e5" * 32
+TRAIN_TEST_HASH = "f6" * 32
 
 
 def git(root: Path, *args: str, author: str = "alice", date: str = "2026-11-20T10:00:00Z") -> None:
@@ -230,6 +231,19 @@ def make_tests(root: Path) -> None:
         started=_time("2026-11-25T11:59:00Z"),
         finished=_time("2026-11-25T12:00:00Z"),
     )
+    # The reconciler's test of a whole train is stored as a test of "train:<id>".
+    _result(
+        root,
+        TRAIN_TEST_HASH,
+        None,
+        wagon="train:T-20261124-0002",
+        dataset="LHC22o_pass6",
+        status=Status.DONE,
+        target=Target.SINGLE_CORE,
+        metrics=_metrics(610.0, 520.0, 95.0, 101.0, 3_000_000),
+        started=_time("2026-11-25T10:58:00Z"),
+        finished=_time("2026-11-25T10:59:00Z"),
+    )
     _result(
         root,
         JPSI_HASH,
@@ -254,6 +268,7 @@ def _train(
     wagons: list[tuple[str, str]],
     merges: list[dict[str, Any]],
     output_dir: str | None = None,
+    details: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     job_docs = []
     for index, (job_state, run) in enumerate(jobs):
@@ -292,7 +307,7 @@ def _train(
         "jobs": job_docs,
         "merges": merges,
         "output_dir": output_dir,
-        "details": {},
+        "details": details or {},
     }
 
 
@@ -356,6 +371,15 @@ def make_state(root: Path) -> None:
                     "finished": "2026-11-25T13:00:00Z",
                 }
             ],
+            details={
+                "train_test": {"content_hash": TRAIN_TEST_HASH, "status": "done"},
+                "estimate": {
+                    "cpu_years": 1.53,
+                    "output_bytes": 1_200_000_000_000,
+                    "co2_kg": 81.2,
+                    "jobs": 4,
+                },
+            },
         ),
         _train(
             "T-20261126-0003",

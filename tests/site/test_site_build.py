@@ -143,6 +143,11 @@ def test_train_page_plots_merged_output_against_the_previous_train(
     )
     first = _text(built_site, "trains/T-20261124-0001.html")
     assert 'alt="Histogram pt-spectrum/hPt of train T-20261124-0001: ' in first
+    text = _visible(html)
+    assert (
+        "estimate 1.53 CPU-years · 1.2 TB output · 81.2 kgCO2eq · 4 jobs Train test 🌟 done, no "
+        "warning · 2026-11-25 10:59 UTC · result f6f6f6f6f6 610 MB PSS max 520 MB PSS avg" in text
+    )
     failed = _visible(_text(built_site, "trains/T-20261127-0004.html"))
     assert "❗ Needs an operator: more than 30% of jobs failed." in failed
     assert "pwglf-spectra/gone-wagon (no longer configured)" in failed
@@ -156,7 +161,7 @@ def test_submission_page_sums_expected_resources(built_site: BuildReport) -> Non
         "🌟 pwglf-spectra/pt-spectrum pwglf-spectra alice 2026-11-20 tag daily-20261127-0000-1 "
         "0.665 390 MB 312 MB 0.665 " in text
     )
-    assert "total 0.665 390 MB LHC22o_pass6_short (5 wagons, automatic)" in text
+    assert "total 0.665 390 MB LHC22o_pass6_short (10 wagons, automatic)" in text
     assert (
         "❗ pwglf-spectra/phi-meson pwglf-spectra alice 2026-11-20 tag daily-20261120-0000-1 "
         "0.953 1.64 GB 1.31 GB 0.953" in text
