@@ -77,9 +77,14 @@ def enabled_pairs(data: SiteData) -> list[tuple[str, str]]:
 def counts(data: SiteData) -> Counts:
     """The numbers of the dashboard's first row."""
     latest = latest_tests(data.wagon_tests)
-    in_trains = {
-        (w.id, t.dataset) for t in data.trains if t.state in ACTIVE_TRAIN_STATES for w in t.wagons
-    }
+    # A wagon whose test is done waits for a train until a train that has not failed takes it
+    # on that dataset after the test.
+    taken: dict[tuple[str, str], dt.datetime] = {}
+    for train in data.trains:
+        if train.state in ACTIVE_TRAIN_STATES or train.state == "done":
+            for wagon in train.wagons:
+                key = (wagon.id, train.dataset)
+                taken[key] = max(taken.get(key, train.created), train.created)
     waiting_test = tests_running = waiting_train = 0
     for pair in enabled_pairs(data):
         test = latest.get(pair)
@@ -87,7 +92,9 @@ def counts(data: SiteData) -> Counts:
             waiting_test += 1
         elif test.status == "running":
             tests_running += 1
-        elif test.status == "done" and pair not in in_trains:
+        elif test.status == "done" and (
+            pair not in taken or (test.time is not None and taken[pair] < test.time)
+        ):
             waiting_train += 1
     states = Counter(t.state for t in data.trains)
     jobs = Counter(j.state for t in data.trains if t.state in ACTIVE_TRAIN_STATES for j in t.jobs)

@@ -73,6 +73,7 @@ class Graph:
 
     src: str
     alt: str
+    caption: str = ""
 
 
 def headlines(test: TestView) -> list[tuple[str, str]]:
@@ -142,7 +143,9 @@ def test_graphs(writer: Writer, test: TestView) -> list[Graph]:
             writer.write_text(page, _svg(figure))
         found.append(
             Graph(
-                page, f"{what} of the test of {test.label} on {test.dataset} (devices: {devices})"
+                page,
+                f"{what} of the test of {test.label} on {test.dataset} (devices: {devices})",
+                caption=f"{test.label} on {test.dataset}",
             )
         )
     return found

@@ -65,10 +65,9 @@ def test_dashboard_numbers(built_site: BuildReport) -> None:
     text = _visible(_text(built_site, "index.html"))
     assert "6 analyses · 14 wagons · 4 datasets · 3 runlists · 4 train runs · 4 wagon tests" in text
     assert "data as of 2026-11-27 09:00 UTC" in text
-    # 16 enabled (wagon, dataset) pairs: 13 without a test; pt-spectrum on LHC22o_pass6 is
-    # done but in an active train? No: T-...0003 (running) holds event/track selection and
-    # jpsi-ee, so pt-spectrum waits for a train. phi-meson warned, jpsi-ee failed.
-    assert "1 wagons waiting for a train" in text
+    # Only pt-spectrum on LHC22o_pass6 has a test that is done (phi-meson warned, jpsi-ee
+    # failed), and trains 0001 and 0002 took it after that test: nothing waits for a train.
+    assert "0 wagons waiting for a train" in text
     assert "1 trains running" in text
     assert "1 jobs running" in text and "2 jobs waiting" in text
     assert "finished trains 2 wagon tests 4" in text
