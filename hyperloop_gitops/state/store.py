@@ -85,7 +85,10 @@ class StateStore:
 
     def _train_path(self, train_id: str) -> Path:
         if not _TRAIN_ID.match(train_id):
-            raise NotFoundError(f"'{train_id}' is not a train id (expected T-YYYYMMDD-NNNN)")
+            # The example shows the shape: plan ids carry six digits, so "NNNN" would mislead.
+            raise NotFoundError(
+                f"'{train_id}' is not a train id (T-, the UTC date, a number: T-20261129-0001)"
+            )
         return self.trains_dir / f"{train_id}.json"
 
     # -- events -----------------------------------------------------------------------------

@@ -153,6 +153,11 @@ def test_missing_and_corrupt_documents(tmp_path: Path) -> None:
     assert str(missing.value) == f"no train T-20261128-0009 in {tmp_path / 'trains'}"
     with pytest.raises(NotFoundError, match=r"'\.\./etc/passwd' is not a train id"):
         store.get("../etc/passwd")
+    with pytest.raises(NotFoundError) as malformed:
+        store.get("T-nope")
+    assert str(malformed.value) == (
+        "'T-nope' is not a train id (T-, the UTC date, a number: T-20261129-0001)"
+    )
     atomic_write_text(tmp_path / "trains" / "T-20261128-0001.json", '{"id": "T-20261128-0001"}')
     with pytest.raises(StateError, match=r"corrupt state document .*T-20261128-0001\.json"):
         store.get("T-20261128-0001")
