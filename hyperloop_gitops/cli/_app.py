@@ -13,13 +13,17 @@ from typing import Any
 import click
 
 from hyperloop_gitops import __version__
-from hyperloop_gitops.errors import HyperloopError
+from hyperloop_gitops.errors import ConfigError, HyperloopError
 
 
 class _Group(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
+        except ConfigError as error:
+            # Each line already reads "file:line:column: error: ..."; a prefix would double it.
+            click.echo(str(error), err=True)
+            ctx.exit(1)
         except HyperloopError as error:
             click.echo(f"error: {error}", err=True)
             ctx.exit(1)

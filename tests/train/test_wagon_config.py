@@ -90,7 +90,7 @@ def test_import_that_does_not_validate_writes_nothing(jpsi: Project, tmp_path: P
     outcome = jpsi.run("wagon", "import-config", "demo/jpsi", str(bad))
     assert outcome.exit_code == 1
     assert outcome.stderr == (
-        f"error: {WAGON_FILE}:8:39: error: configuration.analysis-track-selection.ptBins.max: "
+        f"{WAGON_FILE}:8:39: error: configuration.analysis-track-selection.ptBins.max: "
         "expected max greater than min (5.0), found 1.0\n"
     )
     assert (jpsi.root / WAGON_FILE).read_text(encoding="utf-8") == before
