@@ -7,6 +7,8 @@ is the same core the individual commands use; a second run reuses what the first
 
 from __future__ import annotations
 
+import shutil
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -88,7 +90,7 @@ def run_demo(root: Path, *, say: Say, site_dir: Path | None = None) -> DemoSumma
     say("2/5  Generate AO2D data for the local datasets")
     generate_demo_data(root, layout, say)
 
-    say("3/5  Wagon tests, trains on the short datasets first, then the long ones")
+    say("3/5  Wagon tests, then trains: short datasets first, then the long ones")
     reconciler = Reconciler.open(
         repository, layout=layout, backend="local", progress=lambda line: say(f"  {line}")
     )
@@ -145,7 +147,8 @@ def summary_lines(reconciler: Reconciler, summary: DemoSummary) -> list[str]:
             output = f"  -> {Path(train.merges[0].outputs[0]).parent}"
         lines.append(
             f"    {train.id}  {train.state.value:<8} {train.dataset:<20} "
-            f"{counts_['done']}/{counts_['total']} jobs  {len(train.wagons)} wagons{output}"
+            f"{counts_['done']}/{counts_['total']} jobs  {_count(len(train.wagons), 'wagon')}"
+            f"{output}"
         )
     lines += [
         "",
@@ -153,6 +156,28 @@ def summary_lines(reconciler: Reconciler, summary: DemoSummary) -> list[str]:
         f"  the site       file://{summary.site}" if summary.site else "",
         f"  wagon tests    {reconciler.layout.tests_dir}/<hash>/ (logs, metrics, outputs)",
         f"  train outputs  {reconciler.layout.trains_dir}/<train>/merged/final/",
-        "  commands       hyperloop trains list · hyperloop trains show ID · hyperloop reconcile",
+        *command_hints(shutil.which("hyperloop"), Path(sys.prefix)),
     ]
     return lines
+
+
+def command_hints(on_path: str | None, prefix: Path) -> list[str]:
+    """The commands to try next; how to get ``hyperloop`` on PATH when it is not there yet.
+
+    ``make demo`` runs the venv's binary directly, so a newcomer's shell does not know the
+    command afterwards; telling them beats a "command not found".
+    """
+    lines = []
+    activate = prefix / "bin" / "activate"
+    if on_path is None and activate.is_file():
+        here = Path.cwd()
+        shown = activate.relative_to(here) if activate.is_relative_to(here) else activate
+        lines.append(f"  first          . {shown}   (puts hyperloop on your PATH)")
+    lines.append(
+        "  commands       hyperloop trains list · hyperloop trains show ID · hyperloop reconcile"
+    )
+    return lines
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
