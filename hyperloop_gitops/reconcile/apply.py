@@ -372,9 +372,8 @@ class Reconciler:
         }
         todo = [j for j in train.jobs if j.backend_id is None and j.index not in usable]
         stale = [found[j.index].backend_id for j in todo if j.index in found]
-        forget = getattr(self.backend, "forget", None)
-        if stale and callable(forget):
-            forget(stale)
+        if stale:
+            self.backend.forget(stale)
         if todo:
             specs = [self._job_spec(train, j) for j in todo]
             ids = _retry(lambda: self.backend.submit(train, specs), f"submit {train.id}")
@@ -527,9 +526,8 @@ class Reconciler:
         stale = [j.backend_id for j in again if j.backend_id]
         if train.merges and train.merges[0].backend_id:
             stale.append(str(train.merges[0].backend_id))
-        forget = getattr(self.backend, "forget", None)
-        if stale and callable(forget):
-            forget(stale)
+        if stale:
+            self.backend.forget(stale)
         jobs = tuple(
             j.model_copy(update={"backend_id": None, "state": JobState.PENDING, "exit_code": None})
             if j in again
