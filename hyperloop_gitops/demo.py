@@ -122,8 +122,11 @@ def _locked(reconciler: Reconciler) -> StateLock:
 
 def summary_lines(reconciler: Reconciler, summary: DemoSummary) -> list[str]:
     """Trains, wagon tests, outputs and where to look."""
-    results = reconciler.results.all()
-    wagon_tests = [r for r in results if not r.wagon.startswith("train:")]
+    newest: dict[tuple[str, str], TestResult] = {}
+    for result in sorted(reconciler.results.all(), key=lambda r: r.started):
+        if not result.wagon.startswith("train:"):
+            newest[(result.label, result.dataset)] = result
+    wagon_tests = list(newest.values())
     counts: dict[str, int] = {}
     for r in wagon_tests:
         counts[r.status.mark] = counts.get(r.status.mark, 0) + 1

@@ -57,6 +57,12 @@ class Policy(Model):
     leak_max_percent: float = Field(
         30, ge=0, description="Max PSS may exceed average PSS by at most this percentage."
     )
+    leak_min_growth_mb: float = Field(
+        0,
+        ge=0,
+        description="Max PSS above average by less than this (MB) is allocator noise, not a "
+        "leak (0: every growth above leak_max_percent counts).",
+    )
     ccdb_max_calls: int = Field(
         1000, ge=0, description="Calls to the conditions database a test may make (not public)."
     )

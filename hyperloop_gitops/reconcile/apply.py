@@ -51,7 +51,7 @@ from hyperloop_gitops.testing.plan import plan_from_spec, plan_wagon_test
 from hyperloop_gitops.testing.status import Status
 from hyperloop_gitops.testing.store import ResultStore, TestResult
 from hyperloop_gitops.testing.wagon_test import run_wagon_test
-from hyperloop_gitops.train import TrainSpec, build_train_spec
+from hyperloop_gitops.train import TrainSpec, build_train_spec, content_hash
 from hyperloop_gitops.train.inputs import dataset_files
 
 FAULT_ENV = "HYPERLOOP_FAULT"
@@ -68,6 +68,9 @@ FAULT_POINTS = (
 """Named points where ``HYPERLOOP_FAULT`` makes the reconciler exit hard (see the tests)."""
 
 RETRIES = 3
+TRAIN_TEST_BLOCKING_RULES = frozenset({"memory", "leak"})
+"""Warnings of a train test that stop its submission. The others (reduction, CPU, ...) are
+judged per wagon, where operators approve them; on the train they are recorded and shown."""
 T = TypeVar("T")
 _ACTIVE = (TrainState.SUBMITTED, TrainState.RUNNING, TrainState.MERGING)
 _PRE_SUBMIT = (TrainState.COMPOSED, TrainState.TESTING, TrainState.READY, TrainState.SUBMITTING)
@@ -197,7 +200,7 @@ class Reconciler:
             train_id=composed.id,
         )
         fault_point("after-intent")
-        self._write_train_files(train, composed)
+        self._write_train_files(train, dict(composed.full_config))
         report.composed.append(train.id)
         self.progress(f"+ {train.id} composed on {train.dataset}: {_wagons(train)}")
         self._carry(train, report, composed)
@@ -205,10 +208,18 @@ class Reconciler:
     def _carry(
         self, train: TrainRun, report: ApplyReport, composed: ComposedTrain | None = None
     ) -> None:
+        spec = composed.spec if composed is not None else None
+        if not (self.layout.train_dir(train.id) / "full_config.json").is_file():
+            # the intent was written, the files not yet (a crash between the two)
+            spec = self._recompose(train)
+            problem = self._rewrite_train_files(train, spec)
+            if problem is not None:
+                self.state.transition(train.id, TrainState.FAILED, by=self.actor, reason=problem)
+                return
         if train.state == TrainState.COMPOSED:
             train = self.state.transition(train.id, TrainState.TESTING, by=self.actor)
         if train.state == TrainState.TESTING:
-            spec = composed.spec if composed is not None else self._recompose(train)
+            spec = spec if spec is not None else self._recompose(train)
             if spec is None:
                 self.state.transition(
                     train.id,
@@ -252,11 +263,11 @@ class Reconciler:
         self.state.update(train.id, details={**train.details, "train_test": summary})
         if result.status == Status.FAILED:
             return (result.reason or "the train test failed").splitlines()[0]
-        if result.status == Status.WARNING:
+        blocking = [w for w in result.warnings if w.rule in TRAIN_TEST_BLOCKING_RULES]
+        if blocking:
             approved = {a.wagon for a in self.repository.datasets[train.dataset].approvals}
-            unapproved = [w.id for w in train.wagons if w.id not in approved]
-            if unapproved:
-                words = "; ".join(str(w) for w in result.warnings)
+            if any(w.id not in approved for w in train.wagons):
+                words = "; ".join(str(w) for w in blocking)
                 return f"the train test has warnings ({words}) and not every wagon is approved"
         return None
 
@@ -297,10 +308,20 @@ class Reconciler:
             for index, group in enumerate(split_jobs(files, per_job))
         ]
 
-    def _write_train_files(self, train: TrainRun, composed: ComposedTrain) -> None:
+    def _rewrite_train_files(self, train: TrainRun, spec: TrainSpec | None) -> str | None:
+        """Write a stored train's files again from its recomposed spec; why not, if it can't."""
+        if spec is None:
+            return "its wagons are no longer enabled as composed; nothing was submitted"
+        full_config = spec.full_config()
+        if content_hash(full_config) != train.full_config_digest:
+            return "the configuration changed before the train was submitted; nothing was submitted"
+        self._write_train_files(train, full_config)
+        return None
+
+    def _write_train_files(self, train: TrainRun, full_config: dict[str, object]) -> None:
         folder = self.layout.train_dir(train.id)
-        full_config = json.dumps(dict(composed.full_config), indent=2, sort_keys=True) + "\n"
-        atomic_write_bytes(folder / "full_config.json", full_config.encode())
+        text = json.dumps(full_config, indent=2, sort_keys=True) + "\n"
+        atomic_write_bytes(folder / "full_config.json", text.encode())
         listing = [{"index": j.index, "run": j.run, "workdir": j.workdir} for j in train.jobs]
         atomic_write_bytes(folder / JOBS_FILE, (json.dumps(listing, indent=1) + "\n").encode())
         for job in train.jobs:

@@ -88,7 +88,7 @@ def _git(
     from hyperloop_gitops.errors import HyperloopError
     from hyperloop_gitops.gitlog import open_repo
     from hyperloop_gitops.history import HistoryBuilder, logins_at, replay
-    from hyperloop_gitops.notifications import NotificationBuilder
+    from hyperloop_gitops.notificationrules import NotificationBuilder
 
     if not (repo_root / ".git").exists():
         return {}, [], _NO_GIT.format(root=repo_root)

@@ -112,6 +112,8 @@ def _leak(m: TestMetrics, policy: Policy, _: RuleContext) -> Finding | None:
     # compared without division so that exactly at the threshold is not a warning
     if m.pss.max_bytes * 100 <= m.pss.avg_bytes * (100 + policy.leak_max_percent):
         return None
+    if m.pss.max_bytes - m.pss.avg_bytes < policy.leak_min_growth_mb * 1_000_000:
+        return None  # a few MB of allocator noise in a small test is not a leak
     above = (m.pss.max_bytes / m.pss.avg_bytes - 1) * 100
     return Finding(
         rule="leak",

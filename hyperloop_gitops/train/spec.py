@@ -12,7 +12,7 @@ Descriptions, enabled lists, approvals and other presentational fields are not i
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -40,11 +40,14 @@ class WagonInstance:
     """Direct dependencies, as ``analysis/wagon`` ids."""
     requested: bool
     """Asked for; ``False`` when it is only in the train because another wagon needs it."""
+    wagon_suffix: str = ""
+    """Set when another wagon of the same train runs the same task: tells their devices (and
+    output directories) apart, as ``--workflow-suffix`` does in O2."""
 
     @property
     def suffix(self) -> str:
-        """The output suffix: the subwagon's name, or ``""`` for the base."""
-        return self.subwagon or ""
+        """The output suffix: the subwagon's name (after the wagon's own suffix, if any)."""
+        return "_".join(part for part in (self.wagon_suffix, self.subwagon or "") if part)
 
     @property
     def label(self) -> str:
@@ -242,6 +245,7 @@ def build_train_spec(
             asked = part in parts
             if asked or (part is None and wagon_id in needed_as_base):
                 instances.append(_instance(repository, wagon_id, part, requested=asked))
+    instances = _distinct_devices(instances)
     train_hash = content_hash(
         {
             "package_tag": tag,
@@ -328,6 +332,29 @@ def _closure_order(repository: Repository, wagon_ids: list[str]) -> list[str]:
                     )
             order.setdefault(member, None)
     return list(order)
+
+
+def _distinct_devices(instances: list[WagonInstance]) -> list[WagonInstance]:
+    """Give every wagon but the first that runs a task a suffix of its own name.
+
+    One task runs as one device per train; two wagons configuring the same task (e.g. the
+    service track selection and an analysis's own cuts) run as ``task`` and ``task_<wagon>``,
+    each reading the data once with the rest of the train.
+    """
+    first: dict[str, str] = {}
+    for instance in instances:
+        first.setdefault(instance.workflow, instance.wagon_id)
+    names = [i.wagon_id.split("/", 1)[1] for i in instances]
+    out = []
+    for instance in instances:
+        if first[instance.workflow] == instance.wagon_id:
+            out.append(instance)
+            continue
+        name = instance.wagon_id.split("/", 1)[1]
+        if names.count(name) > len([i for i in instances if i.wagon_id == instance.wagon_id]):
+            name = instance.wagon_id.replace("/", "-")
+        out.append(replace(instance, wagon_suffix=name))
+    return out
 
 
 def _instance(

@@ -6,7 +6,7 @@ import re
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
-from hyperloop_gitops.config import Repository
+from hyperloop_gitops.config import Repository, load_repository
 from hyperloop_gitops.reconcile import (
     ComposedTrain,
     PastTrain,
@@ -687,3 +687,29 @@ def test_a_stored_train_serves_the_next_plan(config: Config) -> None:
         repository, results, [stored(short, TrainState.DONE), stored(long, TrainState.RUNNING)]
     )
     assert (p.submit, p.waiting, p.changes) == ((), (), False)
+
+
+def test_a_wagon_whose_dependency_does_not_load_waits_alone(config: Config) -> None:
+    config.write(
+        {
+            A1: wagon("a1", f"[{{dataset: D, tag: {T2}}}]"),
+            A2: wagon("a2", f"[{{dataset: D, tag: {T2}}}]", option=0.7).replace(
+                "dependencies: [service/evsel]", "dependencies: [service/evsel, helper]"
+            ),
+            "config/analyses/lf/wagons/helper.yaml": "name: helper\nworkflow: 7\n",
+        }
+    )
+    loaded = load_repository(config.root)
+    assert not loaded.ok  # the helper has a schema error and is left out
+    repository = loaded.repository
+    p = plan(repository, [result(repository, "lf/a1", "D", T2)])
+    assert trains(p) == [("D", T2, "Grid single core", ["lf/a1"])]
+    assert waiting(p) == [
+        (
+            "lf/a2",
+            (None,),
+            "D",
+            "invalid",
+            "wagon lf/a2 depends on lf/helper, which is not in the repository",
+        )
+    ]

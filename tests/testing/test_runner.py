@@ -108,12 +108,12 @@ def test_wall_time_limit_kills_the_whole_tree(workdir: Path, run_steps) -> None:
 
     assert outcome.failure == "wall time limit 1 s exceeded"
     assert outcome.exit_codes == {"sleepy": -signal.SIGKILL}
-    assert 1.0 <= outcome.wall_s < 3.0
+    assert 1.0 <= outcome.wall_s < 30  # the sleepers would take 60 s
     grandchild = int((workdir / "sleeper.pid").read_text())
     assert not psutil.pid_exists(grandchild) or psutil.Process(grandchild).status() == "zombie"
 
 
-def test_memory_limit_kills_with_the_pss_in_the_reason(run_steps) -> None:
+def test_memory_limit_kills_with_the_pss_in_the_reason(workdir: Path, run_steps) -> None:
     outcome = run_steps(Step(program("allocate", 300, 10), "hog"), memory_bytes=150_000_000)
 
     assert outcome.limit_exceeded is not None
@@ -122,7 +122,8 @@ def test_memory_limit_kills_with_the_pss_in_the_reason(run_steps) -> None:
     assert outcome.failure.startswith(prefix)
     pss_mb = float(outcome.failure.removeprefix(prefix).removesuffix(" MB"))
     assert 150 < pss_mb < 330
-    assert outcome.wall_s < 5
+    assert outcome.exit_codes == {"hog": -signal.SIGKILL}  # killed long before its 10 s of CPU
+    assert (workdir / "stdout.log").read_text() == ""
 
 
 def test_an_executable_that_does_not_exist_is_a_failure_not_a_crash(run_steps) -> None:

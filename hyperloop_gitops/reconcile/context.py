@@ -1,0 +1,78 @@
+"""The working values of one plan: the context every step reads and what it collects."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from hyperloop_gitops.config import Repository
+from hyperloop_gitops.reconcile.inputs import PastTrain, PastWagon, TestSummary
+from hyperloop_gitops.reconcile.plan import Satisfied, TestToRun, Waiting
+from hyperloop_gitops.train import Part, SpecContext, TrainSpec, spec_context
+
+GB = 1e9
+
+
+@dataclass
+class Unit:
+    """One wagon's ready parts on one dataset with one tag (one test covers them all)."""
+
+    wagon_id: str
+    parts: list[Part]
+    spec: TrainSpec
+    test: TestSummary
+
+    @property
+    def analysis(self) -> str:
+        return self.wagon_id.split("/", 1)[0]
+
+
+@dataclass
+class Collector:
+    waiting: list[Waiting] = field(default_factory=list)
+    tests: dict[str, TestToRun] = field(default_factory=dict)
+    satisfied: list[Satisfied] = field(default_factory=list)
+
+    def wait(
+        self, wagon_id: str, parts: Sequence[Part], dataset: str, reason: str, message: str
+    ) -> None:
+        last = self.waiting[-1] if self.waiting else None
+        if last and (last.wagon_id, last.dataset, last.reason, last.message) == (
+            wagon_id,
+            dataset,
+            reason,
+            message,
+        ):
+            self.waiting[-1] = Waiting(wagon_id, (*last.parts, *parts), dataset, reason, message)
+            return
+        self.waiting.append(Waiting(wagon_id, tuple(parts), dataset, reason, message))
+
+
+@dataclass
+class Context:
+    """What every step reads: the repository, the clock's value, the data directory, and
+    the past trains indexed by (dataset, wagon)."""
+
+    repository: Repository
+    now: datetime
+    data: Path
+    out: Collector
+    trains: Sequence[PastTrain]
+    by_wagon: dict[tuple[str, str], list[tuple[PastTrain, PastWagon]]] = field(default_factory=dict)
+    contexts: dict[str, SpecContext] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for train in self.trains:
+            for wagon in train.wagons:
+                self.by_wagon.setdefault((train.dataset, wagon.id), []).append((train, wagon))
+
+    def spec_context(self, dataset: str) -> SpecContext:
+        """The dataset's test input and identity, read once per plan."""
+        found = self.contexts.get(dataset)
+        if found is None:
+            found = self.contexts[dataset] = spec_context(
+                self.repository, dataset, data_dir=self.data
+            )
+        return found

@@ -1,0 +1,163 @@
+"""Which requests can be composed: package, test status, memory, past trains, short dataset."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from hyperloop_gitops.errors import NotFoundError, WorkflowError
+from hyperloop_gitops.model import Dataset
+from hyperloop_gitops.reconcile.context import GB, Context, Unit
+from hyperloop_gitops.reconcile.desired import Request
+from hyperloop_gitops.reconcile.inputs import TestSummary
+from hyperloop_gitops.reconcile.packages import package_catalog, resolve
+from hyperloop_gitops.reconcile.plan import Satisfied, TestToRun
+from hyperloop_gitops.train import Part, TrainSpec, wagon_test_spec
+
+
+def ready_units(
+    ctx: Context, requests: list[Request], tests: Mapping[str, TestSummary]
+) -> dict[tuple[str, str, str], Unit]:
+    """Requests whose test allows composition, grouped by (dataset, tag, wagon)."""
+    repository, out = ctx.repository, ctx.out
+    catalog = package_catalog(repository)
+    policy = repository.settings.policy
+    specs: dict[tuple[str, str, str], TrainSpec] = {}
+    units: dict[tuple[str, str, str], Unit] = {}
+    for request in requests:
+        wagon_id, part, name = request.wagon_id, request.part, request.dataset
+        dataset = repository.datasets.get(name)
+        if dataset is None:
+            continue  # the loader reported it; nothing can run there
+        if not dataset.active:
+            out.wait(wagon_id, [part], name, "dataset-inactive", f"dataset {name} is inactive")
+            continue
+        if dataset.composition.mode == "disabled":
+            out.wait(
+                wagon_id,
+                [part],
+                name,
+                "composition-disabled",
+                f"composition is disabled on {name} (operators compose its trains by hand)",
+            )
+            continue
+        resolution = resolve(request.choice, catalog)
+        if resolution.tag is None:
+            reason = "pull-request" if request.choice.kind == "pull_request" else "no-tag"
+            out.wait(wagon_id, [part], name, reason, resolution.waiting or "")
+            continue
+        tag = resolution.tag
+        key = (name, tag, wagon_id)
+        spec = specs.get(key)
+        if spec is None:
+            try:
+                spec = specs[key] = wagon_test_spec(
+                    repository, wagon_id, name, tag, context=ctx.spec_context(name)
+                )
+            except (NotFoundError, WorkflowError) as error:
+                # one broken wagon (a dependency that did not load) must not stop the others
+                out.wait(wagon_id, [part], name, "invalid", str(error))
+                continue
+        served = _serving_train(ctx, request, spec.content_hash)
+        if served is not None:
+            out.satisfied.append(Satisfied(wagon_id, part, name, served))
+            continue
+        test = tests.get(spec.content_hash)
+        problem = _test_problem(test, wagon_id, dataset)
+        if problem is not None:
+            if problem[0] == "no-test":
+                out.tests.setdefault(
+                    spec.content_hash,
+                    TestToRun(wagon_id, name, tag, tuple(spec_parts(spec)), spec.content_hash),
+                )
+            out.wait(wagon_id, [part], name, *problem)
+            continue
+        assert test is not None
+        avg_gb = test.pss_avg_bytes / GB
+        if avg_gb > policy.two_core_max_avg_pss_gb:
+            out.wait(
+                wagon_id,
+                [part],
+                name,
+                "memory",
+                f"average PSS {avg_gb:.2f} GB is above the {policy.two_core_max_avg_pss_gb:g} GB "
+                "of a 2-core slot: cannot be composed",
+            )
+            continue
+        short = _short_missing(ctx, dataset, request, spec)
+        if short is not None:
+            out.wait(wagon_id, [part], name, "short-dataset", short)
+            continue
+        unit = units.setdefault(key, Unit(wagon_id, [], spec, test))
+        unit.parts.append(part)
+    return units
+
+
+def spec_parts(spec: TrainSpec) -> list[Part]:
+    """The parts of the requested wagon in a wagon test spec."""
+    return [i.subwagon for i in spec.requested]
+
+
+def _test_problem(
+    test: TestSummary | None, wagon_id: str, dataset: Dataset
+) -> tuple[str, str] | None:
+    if test is None:
+        return "no-test", "no test yet for this configuration (the reconciler queues it)"
+    if test.status == "queued":
+        return "test-queued", "test queued"
+    if test.status == "running":
+        return "test-running", "test running"
+    if test.status == "failed":
+        return "test-failed", f"test failed: {test.reason}" if test.reason else "test failed"
+    if test.status == "warning":
+        if any(a.wagon == wagon_id for a in dataset.approvals):
+            return None
+        found = "; ".join(test.warnings) or "warnings"
+        return (
+            "needs-approval",
+            f"test has warnings ({found}); an operator must approve it in {dataset.name}'s "
+            "approvals",
+        )
+    if test.status == "done":
+        return None
+    return "test-queued", f"test {test.status}"
+
+
+def _serving_train(ctx: Context, request: Request, test_hash: str) -> str | None:
+    """A train on the dataset that ran (or runs) this part with the same test hash."""
+    for train, wagon in ctx.by_wagon.get((request.dataset, request.wagon_id), ()):
+        if wagon.content_hash == test_hash and wagon.runs(request.part):
+            return train.id
+    return None
+
+
+def _short_missing(ctx: Context, dataset: Dataset, request: Request, spec: TrainSpec) -> str | None:
+    """Why the long train must wait for a short dataset, or None when it need not."""
+    repository, tag = ctx.repository, spec.package_tag
+    label = f"{request.wagon_id}:{request.part}" if request.part else request.wagon_id
+    wanted = spec.config_hashes.get(label)
+    for short in dataset.short_datasets:
+        done = False
+        for train, past in ctx.by_wagon.get((short, request.wagon_id), ()):
+            if train.state != "done" or train.package_tag != tag or not past.runs(request.part):
+                continue
+            if past.config_hashes.get(label) == wanted or _same_test(
+                ctx, past.content_hash, request, short, tag
+            ):
+                done = True
+        if not done:
+            enabled = repository.wagons[request.wagon_id].enablement(short)
+            where = "" if enabled else f" (not enabled on {short})"
+            return (
+                f"short dataset first: needs a done train on {short} with this configuration "
+                f"and tag{where}"
+            )
+    return None
+
+
+def _same_test(ctx: Context, past_hash: str, request: Request, short: str, tag: str) -> bool:
+    if short not in ctx.repository.datasets:
+        return False
+    spec = wagon_test_spec(
+        ctx.repository, request.wagon_id, short, tag, context=ctx.spec_context(short)
+    )
+    return spec.content_hash == past_hash

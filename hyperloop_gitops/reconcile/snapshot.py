@@ -1,0 +1,81 @@
+"""A composed train, frozen: full_config, content hashes, input list digest, estimate, id."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+
+from hyperloop_gitops.model import Dataset
+from hyperloop_gitops.reconcile.context import Context, Unit
+from hyperloop_gitops.reconcile.packing import split_jobs, target
+from hyperloop_gitops.reconcile.plan import ComposedTrain, Estimate, TrainWagon
+from hyperloop_gitops.train import build_train_spec, content_hash, dataset_files
+
+HOURS_PER_YEAR = 8766
+
+
+def snapshot(
+    ctx: Context, dataset: Dataset, tag: str, units: list[Unit], taken: set[str]
+) -> ComposedTrain:
+    """The frozen train: full_config, content hashes, input list digest, estimate, id."""
+    repository, now, data = ctx.repository, ctx.now, ctx.data
+    spec = build_train_spec(
+        repository,
+        {u.wagon_id: u.parts for u in units},
+        dataset.name,
+        tag,
+        context=ctx.spec_context(dataset.name),
+    )
+    hashes: dict[str, dict[str, str]] = {}
+    for label, value in spec.config_hashes.items():
+        hashes.setdefault(label.split(":", 1)[0], {})[label] = value
+    wagons = tuple(
+        TrainWagon(
+            id=u.wagon_id,
+            base=None in u.parts,
+            subwagons=tuple(p for p in u.parts if p is not None),
+            content_hash=u.spec.content_hash,
+            config_hashes=hashes[u.wagon_id],
+        )
+        for u in units
+    )
+    files = dataset_files(repository, dataset.name)
+    relative = [f.relative_path for f in files]
+    policy = repository.settings.policy
+    cpu = sum(u.test.cpu_years for u in units)
+    per_job = repository.settings.backends.jalien.max_input_files_per_job
+    estimate = Estimate(
+        cpu_years=cpu,
+        output_bytes=sum(u.test.output_bytes for u in units),
+        co2_kg=cpu * HOURS_PER_YEAR * policy.cpu_watts_per_core / 1000 * policy.kg_co2_per_kwh,
+        jobs=len(split_jobs(files, per_job)),
+    )
+    full_config = spec.full_config()
+    return ComposedTrain(
+        id=_train_id(now, dataset.name, tag, [w.content_hash for w in wagons], taken),
+        dataset=dataset.name,
+        package_tag=tag,
+        target=target(repository, units),
+        wagons=wagons,
+        spec=spec,
+        full_config=full_config,
+        full_config_digest=content_hash(full_config),
+        input_files=tuple(f.location(data) for f in files),
+        input_list_digest=hashlib.sha256("\n".join(sorted(relative)).encode()).hexdigest(),
+        estimate=estimate,
+        short_for=tuple(
+            sorted(n for n, d in repository.datasets.items() if dataset.name in d.short_datasets)
+        ),
+    )
+
+
+def _train_id(now: datetime, dataset: str, tag: str, hashes: list[str], taken: set[str]) -> str:
+    """``T-<yyyymmdd>-<6 digits from a hash of dataset, tag and wagon hashes>``, the next
+    number up when another train already has it (so the same composition gets the same id)."""
+    digest = hashlib.sha256("\n".join([dataset, tag, *sorted(hashes)]).encode()).hexdigest()
+    number = int(digest[:12], 16) % 1_000_000
+    for step in range(1_000_000):
+        candidate = f"T-{now:%Y%m%d}-{(number + step) % 1_000_000:06d}"
+        if candidate not in taken:
+            return candidate
+    raise AssertionError("a million trains on one day")
