@@ -42,6 +42,8 @@ def _validate_status(view: PrView, url: str | None) -> Status:
 
 
 def _tests_status(view: PrView, url: str | None) -> Status:
+    if any(d.is_error for d in view.diagnostics):
+        return Status(TESTS, "failure", "Not run: the configuration does not validate", url)
     if view.tests is None:
         if view.affected:
             count = len(view.affected)
@@ -49,8 +51,6 @@ def _tests_status(view: PrView, url: str | None) -> Status:
             return Status(TESTS, "success", text, url)
         return Status(TESTS, "success", "No wagon test affected", url)
     tests = view.tests
-    if any(d.is_error for d in view.diagnostics):
-        return Status(TESTS, "failure", "Not run: the configuration does not validate", url)
     failed = [t for t in tests if t.state == "failed"]
     pending = [t for t in tests if t.state in ("queued", "running")]
     warned = sum(t.state == "warning" for t in tests)

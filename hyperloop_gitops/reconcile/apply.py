@@ -364,7 +364,12 @@ class Reconciler:
 
     def _submit_jobs(self, train: TrainRun) -> TrainRun:
         """Submit what the backend does not hold yet, record the ids, move to ``submitted``."""
-        found = {f.index: f for f in _retry(lambda: self.backend.find(train.id), "find jobs")}
+        found = {
+            f.index: f
+            for f in self._retry(
+                lambda: self.backend.find(train.id), f"find the jobs of {train.id}"
+            )
+        }
         usable = {
             index: f.backend_id
             for index, f in found.items()
@@ -372,18 +377,17 @@ class Reconciler:
         }
         todo = [j for j in train.jobs if j.backend_id is None and j.index not in usable]
         stale = [found[j.index].backend_id for j in todo if j.index in found]
-        forget = getattr(self.backend, "forget", None)
-        if stale and callable(forget):
-            forget(stale)
+        if stale:
+            self.backend.forget(stale)
         if todo:
             specs = [self._job_spec(train, j) for j in todo]
-            ids = _retry(lambda: self.backend.submit(train, specs), f"submit {train.id}")
+            ids = self._retry(lambda: self.backend.submit(train, specs), f"submit {train.id}")
             fault_point("after-submit")
             usable.update({j.index: i for j, i in zip(todo, ids, strict=True)})
         job_ids = [usable.get(j.index) or j.backend_id for j in train.jobs]
         if MERGE_INDEX not in usable:
             after = [i for i in job_ids if i is not None]
-            merge_id = _retry(
+            merge_id = self._retry(
                 lambda: self.backend.submit_merge(train, self._merge_spec(train), after),
                 f"submit the merge of {train.id}",
             )
@@ -438,7 +442,7 @@ class Reconciler:
         merge = train.merges[0] if train.merges else None
         if merge is not None and merge.backend_id is not None:
             ids.append(merge.backend_id)
-        statuses = _retry(lambda: self.backend.poll(ids), f"poll {train.id}")
+        statuses = self._retry(lambda: self.backend.poll(ids), f"poll {train.id}")
         fault_point("after-poll")
         jobs = tuple(
             j.model_copy(
@@ -509,7 +513,7 @@ class Reconciler:
         if train.merges and train.merges[0].backend_id:
             ids.append(str(train.merges[0].backend_id))
         if ids:
-            _retry(lambda: self.backend.kill(ids), f"kill {train_id}")
+            self._retry(lambda: self.backend.kill(ids), f"kill {train_id}")
         self.state.record_action(train_id, action="kill", by=by, reason=reason)
         return self.state.transition(train_id, TrainState.KILLED, by=by, reason=reason)
 
@@ -527,9 +531,8 @@ class Reconciler:
         stale = [j.backend_id for j in again if j.backend_id]
         if train.merges and train.merges[0].backend_id:
             stale.append(str(train.merges[0].backend_id))
-        forget = getattr(self.backend, "forget", None)
-        if stale and callable(forget):
-            forget(stale)
+        if stale:
+            self.backend.forget(stale)
         jobs = tuple(
             j.model_copy(update={"backend_id": None, "state": JobState.PENDING, "exit_code": None})
             if j in again
@@ -538,6 +541,29 @@ class Reconciler:
         )
         self.state.update(train_id, jobs=jobs, merges=())
         return self._submit_jobs(self.state.get(train_id))
+
+    def _retry(self, action: Callable[[], T], what: str, attempts: int = RETRIES) -> T:
+        """Run a backend command, retrying with backoff; each failure goes to the event log."""
+        delay = 0.5
+        for attempt in range(1, attempts + 1):
+            try:
+                return action()
+            except BackendError as error:
+                self.state.record(
+                    actor=self.actor,
+                    kind="backend.error",
+                    subject=self.backend_name,
+                    details={"what": what, "attempt": attempt, "error": str(error)},
+                )
+                if attempt == attempts:
+                    raise BackendError(
+                        f"{what} failed {attempts} times: {error}; nothing was recorded as "
+                        "done, so the next `hyperloop reconcile --apply` tries again"
+                    ) from error
+                self.progress(f"! {what} failed ({error}); retrying in {delay:g} s")
+                time.sleep(delay)
+                delay *= 2
+        raise AssertionError("unreachable")
 
     def _run_wagon_test(self, wagon_id: str, dataset: str, tag: str) -> TestResult:
         plan = plan_wagon_test(
@@ -562,23 +588,6 @@ def _python_env() -> dict[str, str]:
     import hyperloop_gitops
 
     return {"PYTHONPATH": str(Path(hyperloop_gitops.__file__).resolve().parents[1])}
-
-
-def _retry(action: Callable[[], T], what: str, attempts: int = RETRIES) -> T:
-    """Run a backend command, retrying with backoff; a last failure says what to do."""
-    delay = 0.5
-    for attempt in range(1, attempts + 1):
-        try:
-            return action()
-        except BackendError as error:
-            if attempt == attempts:
-                raise BackendError(
-                    f"{what} failed {attempts} times: {error}; nothing was recorded as done, "
-                    "so the next `hyperloop reconcile --apply` tries again"
-                ) from error
-            time.sleep(delay)
-            delay *= 2
-    raise AssertionError("unreachable")
 
 
 def jobs_summary(trains: Sequence[TrainRun]) -> dict[str, int]:

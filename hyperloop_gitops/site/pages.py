@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 
 _LOGIN = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]{0,38}")
 RECENT_TRAINS = 50
+NOTIFICATIONS_LISTED = 1000
 
 
 def build_all(writer: Writer) -> None:
@@ -55,7 +56,8 @@ def build_all(writer: Writer) -> None:
         "notifications.html",
         "notifications.html",
         title="Notifications",
-        notifications=list(reversed(data.notifications)),
+        notifications=list(reversed(data.notifications))[:NOTIFICATIONS_LISTED],
+        total=len(data.notifications),
     )
     writer.render("performance.html", "performance.html", title="Performance Graphs")
     writer.render("search.html", "search.html", title="Search")

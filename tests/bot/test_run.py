@@ -790,3 +790,34 @@ def test_a_base_that_does_not_validate_says_why_no_tests_ran(clone: Clone) -> No
     outcome = local_report(clone.root, base=broken, head=fixed, tests=never)  # type: ignore[arg-type]
     assert outcome.view.tests is None
     assert GAP_TESTS_BASE in outcome.view.notes
+
+
+def test_check_run_annotates_the_offending_line(fake: FakeGitHub, clone: Clone) -> None:
+    base = clone.git("rev-parse", "HEAD")
+    head = clone.commit(
+        {WAGON: clone.edit(WAGON, "description:", "descripton:")}, email="alice@example.org"
+    )
+    seed_pull(fake, clone, base, head, "alice")
+    forge = GitHubForge("octo/config", fake.token, base_url=fake.base_url, polite=False)
+    outcome = process_pull_request(forge, clone.root, 7, repo="octo/config", with_check_run=True)
+    (error,) = [d for d in outcome.view.diagnostics if d.is_error]
+    (run,) = fake.check_runs.values()
+    assert (run["head_sha"], run["conclusion"], run["output"]["title"]) == (
+        head,
+        "failure",
+        "💣 Not ready — 1 validation error",
+    )
+    assert error.line == 3
+    assert run["output"]["annotations"] == [
+        {
+            "path": WAGON,
+            "start_line": 3,
+            "end_line": 3,
+            "annotation_level": "failure",
+            "message": "descripton: unknown key 'descripton' (did you mean 'description'?)",
+            "title": "schema",
+        }
+    ]
+    assert run["output"]["summary"] == outcome.comment
+    tests_status = [s for s in fake.statuses if s["context"] == "hyperloop/tests"]
+    assert tests_status[0]["description"] == "Not run: the configuration does not validate"

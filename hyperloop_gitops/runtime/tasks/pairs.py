@@ -101,7 +101,8 @@ class PairInvariantMass(Task):
         sign = track_sign(frame)[rows]
         unlike = sign[a] != sign[b]
         keep = pair_pt >= self.opt_float("pairPtMin")
-        self.h_unlike.fill(m[unlike & keep])
+        opposite = unlike & keep
+        self.h_unlike.fill(m[opposite])
         if self.h_like is not None:
             self.h_like.fill(m[~unlike & keep])
-        self.h_vs_pt.fill(m[unlike & keep], pair_pt[unlike & keep])
+        self.h_vs_pt.fill(m[opposite], pair_pt[opposite])
