@@ -2,4 +2,4 @@
 
 from hyperloop_gitops.cli import main
 
-main()
+main(prog_name="hyperloop")

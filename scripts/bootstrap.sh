@@ -31,6 +31,8 @@ if [ $want_test = 1 ]; then
   missing=()
   command -v chromium >/dev/null 2>&1 || missing+=(chromium)
   command -v slurmctld >/dev/null 2>&1 || missing+=(slurmctld slurmd slurm-client munge)
+  # colour emoji, so the status marks show in the site's screenshots (tests pass without)
+  [ -e /usr/share/fonts/truetype/noto/NotoColorEmoji.ttf ] || missing+=(fonts-noto-color-emoji)
   if [ ${#missing[@]} -gt 0 ]; then
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
       echo "bootstrap: installing Debian packages: ${missing[*]}" >&2

@@ -34,8 +34,18 @@ def check_repository(repo: Repository, report: Report) -> None:
     _check_wagons(repo, report)
     _check_cycles(repo, report)
     _check_service_twins(repo, report)
+    _check_tasks(repo, report)
     for extra in EXTRA_CHECKS:
         extra(repo, report)
+
+
+def _check_tasks(repo: Repository, report: Report) -> None:
+    """Embedded wagons against their task's declared configurables (unknown options, types)."""
+    if not any(not w.is_o2 for w in repo.wagons.values()):
+        return
+    from hyperloop_gitops.runtime.validation import check_embedded_wagons
+
+    check_embedded_wagons(repo, report)
 
 
 def _check_names(repo: Repository, report: Report) -> None:

@@ -7,18 +7,38 @@ wagon's options against a task's declared configurables.
 
 from __future__ import annotations
 
-from hyperloop_gitops.runtime.configurables import Binning, Configurable
-from hyperloop_gitops.runtime.fullconfig import InputError, TrainConfig, WagonRun, parse_full_config
-from hyperloop_gitops.runtime.generate import GeneratorError, generate_files
-from hyperloop_gitops.runtime.registry import (
-    available_tasks,
-    check_configuration,
-    check_wagon_configuration,
-    get_task,
-    is_embedded,
-)
-from hyperloop_gitops.runtime.task import FrameView, Task
-from hyperloop_gitops.runtime.train import TaskFailedError, run_train
+import importlib
+from typing import Any
+
+# Names are imported on first use (PEP 562): validating a configuration needs the task
+# declarations, not uproot, so `hyperloop validate` stays fast.
+_EXPORTS = {
+    "Binning": "configurables",
+    "Configurable": "configurables",
+    "InputError": "fullconfig",
+    "TrainConfig": "fullconfig",
+    "WagonRun": "fullconfig",
+    "parse_full_config": "fullconfig",
+    "GeneratorError": "generate",
+    "generate_files": "generate",
+    "available_tasks": "registry",
+    "check_configuration": "registry",
+    "check_wagon_configuration": "registry",
+    "get_task": "registry",
+    "is_embedded": "registry",
+    "FrameView": "task",
+    "Task": "task",
+    "TaskFailedError": "train",
+    "run_train": "train",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f"{__name__}.{module}"), name)
+
 
 __all__ = [
     "Binning",

@@ -87,10 +87,15 @@ def describe(value: object) -> str:
 
 
 def _is_number(value: object) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int):
+        return True  # exact; math.isfinite would overflow on a huge integer
+    return isinstance(value, float) and math.isfinite(value)
 
 
-def _check_range(spec: Configurable, value: float, path: KeyPath) -> list[Problem]:
+def _check_range(spec: Configurable, value: float | int, path: KeyPath) -> list[Problem]:
+    # compared as given: a huge integer stays exact (float() would overflow)
     if spec.minimum is not None and value < spec.minimum:
         return [(path, f"expected a number >= {spec.minimum:g}, found {value!r}")]
     if spec.maximum is not None and value > spec.maximum:
@@ -136,7 +141,7 @@ def check_value(spec: Configurable, value: object, path: KeyPath) -> list[Proble
     if kind == "float":
         if not _is_number(value):
             return [(path, f"expected a number, found {describe(value)}")]
-        return _check_range(spec, float(value), path)  # type: ignore[arg-type]
+        return _check_range(spec, value, path)  # type: ignore[arg-type]
     if kind == "int":
         if isinstance(value, float) and value.is_integer():
             value = int(value)

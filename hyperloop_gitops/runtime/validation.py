@@ -29,8 +29,8 @@ def _problems(workflow: str, configuration: Mapping[str, Mapping[str, Any]]) -> 
     out = []
     for path, message in check_wagon_configuration(workflow, configuration):
         if len(path) >= 2:
-            value = configuration[str(path[0])].get(str(path[1]))
-            if value is not None and check_value(value):
+            options = configuration[str(path[0])]
+            if str(path[1]) in options and check_value(options[str(path[1])]):
                 continue
         out.append((path, message))
     return out
