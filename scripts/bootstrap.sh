@@ -22,8 +22,10 @@ stamp=".venv/.hyperloop-installed${extras}"
 digest=$(sha256sum pyproject.toml | cut -c1-16)
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$digest" ]; then
   echo "bootstrap: installing hyperloop-gitops${extras} into .venv" >&2
-  .venv/bin/python -m pip install --quiet --upgrade pip >/dev/null
-  .venv/bin/python -m pip install --quiet -e ".${extras}"
+  # pip warns about each missing local index folder this machine's pip.conf names: noise
+  quiet_pip() { .venv/bin/python -m pip "$@" 2>&1 | { grep -v "is ignored: it is neither a file nor a directory" || true; }; }
+  quiet_pip install --quiet --upgrade pip >/dev/null
+  quiet_pip install --quiet -e ".${extras}"
   echo "$digest" > "$stamp"
 fi
 
