@@ -25,7 +25,7 @@ SPECTRA = f"{A}/lf/wagons/spectra.yaml"
 WAGON = """\
 # The pT spectrum of charged particles.
 name: spectra   # must match the file name
-workflow: pt-spectrum
+workflow: o2-analysis-lf-spectra
 configuration:
   pt-spectrum:
     etaMax: 0.8        # detector acceptance
@@ -49,7 +49,7 @@ HEAD = WAGON.split("enabled:", maxsplit=1)[0]
 def root(tmp_path: Path) -> Path:
     files = {**INITIAL, SPECTRA: WAGON}
     files[f"{A}/lf/wagons/needs-spectra.yaml"] = (
-        "name: needs-spectra\nworkflow: pt-spectrum\ndependencies: [spectra, svc/evsel]\n"
+        "name: needs-spectra\nworkflow: o2-analysis-lf-spectra\ndependencies: [spectra, svc/evsel]\n"
     )
     for rel, text in files.items():
         (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
@@ -115,7 +115,7 @@ def test_clone_keeps_the_file_drops_enabled_and_rewrites_dependencies(root: Path
         "too, or depend on a service wagon)",
     )
     assert (root / f"{A}/dq/wagons/copy.yaml").read_text() == (
-        "name: copy\nworkflow: pt-spectrum\ndependencies: [svc/evsel]\n"
+        "name: copy\nworkflow: o2-analysis-lf-spectra\ndependencies: [svc/evsel]\n"
     )
     clone_wagon(root, source="lf/spectra", destination="cf")
     assert (root / f"{A}/cf/wagons/spectra.yaml").read_text() == HEAD.rstrip("\n") + "\n"
@@ -128,7 +128,7 @@ def test_clone_keeps_the_file_drops_enabled_and_rewrites_dependencies(root: Path
 def test_clone_within_the_analysis_keeps_local_dependencies(root: Path) -> None:
     clone_wagon(root, source="lf/needs-spectra", destination="lf/needs-spectra-2")
     assert (root / f"{A}/lf/wagons/needs-spectra-2.yaml").read_text() == (
-        "name: needs-spectra-2\nworkflow: pt-spectrum\ndependencies: [spectra, svc/evsel]\n"
+        "name: needs-spectra-2\nworkflow: o2-analysis-lf-spectra\ndependencies: [spectra, svc/evsel]\n"
     )
 
 
