@@ -42,10 +42,10 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from validate_scale import SERVICE_WAGONS, generate  # noqa: E402
+from validate_scale import SERVICE_WAGONS, generate
 
-from hyperloop_gitops.config import Repository, load_repository  # noqa: E402
-from hyperloop_gitops.reconcile import (  # noqa: E402
+from hyperloop_gitops.config import Repository, load_repository
+from hyperloop_gitops.reconcile import (
     PastTrain,
     PastWagon,
     Plan,
@@ -56,9 +56,9 @@ from hyperloop_gitops.reconcile import (  # noqa: E402
     plan_json,
     resolve,
 )
-from hyperloop_gitops.reconcile import compose as compose_module  # noqa: E402
-from hyperloop_gitops.reconcile import ready as ready_module  # noqa: E402
-from hyperloop_gitops.train import content_hash, wagon_test_spec  # noqa: E402
+from hyperloop_gitops.reconcile import compose as compose_module
+from hyperloop_gitops.reconcile import ready as ready_module
+from hyperloop_gitops.train import content_hash, wagon_test_spec
 
 NOW = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)  # a Monday, an hour after the 08:00 slot
 TARGET_SECONDS = 2.0
@@ -89,7 +89,9 @@ def synthesize_tests(repository: Repository, rng: random.Random) -> dict[str, Te
             "output_bytes": rng.randrange(10**8, 5 * 10**10),
         }
         if draw < 0.09:
-            tests[spec.content_hash] = TestSummary(status="failed", reason="exit code 139", **common)
+            tests[spec.content_hash] = TestSummary(
+                status="failed", reason="exit code 139", **common
+            )
         elif draw < 0.13:
             warning = "leak: max PSS 2.31 GB is 41% above average 1.64 GB"
             tests[spec.content_hash] = TestSummary(status="warning", warnings=(warning,), **common)
@@ -98,9 +100,7 @@ def synthesize_tests(repository: Repository, rng: random.Random) -> dict[str, Te
     return tests
 
 
-def synthesize_trains(
-    repository: Repository, rng: random.Random, count: int
-) -> list[PastTrain]:
+def synthesize_trains(repository: Repository, rng: random.Random, count: int) -> list[PastTrain]:
     """``count`` past trains on random datasets, some with the wagons' current hashes."""
     catalog = package_catalog(repository)
     on_dataset: dict[str, list[str]] = defaultdict(list)
