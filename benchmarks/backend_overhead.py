@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -68,6 +70,8 @@ def bench_local(jobs: int, parallel: int) -> None:
 
         backend = LocalBackend(work / "jobs", max_parallel_jobs=parallel)
         train = _train(1, "local")
+        own_before = resource.getrusage(resource.RUSAGE_SELF)
+        children_before = resource.getrusage(resource.RUSAGE_CHILDREN)
         start = time.perf_counter()
         ids = backend.submit(train, _specs(train, jobs, work / "w"))
         submitted = time.perf_counter() - start
@@ -80,12 +84,22 @@ def bench_local(jobs: int, parallel: int) -> None:
             time.sleep(0.02)
         total = time.perf_counter() - start
         done = sum(1 for s in statuses.values() if s.state.value == "done")
+        backend.poll([])  # reap the last launchers so their CPU time is counted
+        own = _cpu(resource.getrusage(resource.RUSAGE_SELF)) - _cpu(own_before)
+        children = _cpu(resource.getrusage(resource.RUSAGE_CHILDREN)) - _cpu(children_before)
+    load = os.getloadavg()[0]
     print(
         f"local  {jobs} jobs, {parallel} at a time: submit {submitted:.2f} s, all done after"
         f" {total:.1f} s ({done} done, {polls} polls);"
         f" {total / jobs * 1000:.0f} ms per job ({total * parallel / jobs * 1000:.0f} ms of a"
-        f" slot per job) vs {direct / jobs * 1000:.1f} ms to run /bin/true directly"
+        f" slot per job) vs {direct / jobs * 1000:.1f} ms to run /bin/true directly;"
+        f" CPU per job: {children / jobs * 1000:.0f} ms in the launcher and the job,"
+        f" {own / jobs * 1000:.0f} ms in the reconciler (load average {load:.1f})"
     )
+
+
+def _cpu(usage: resource.struct_rusage) -> float:
+    return usage.ru_utime + usage.ru_stime
 
 
 def _free_port() -> int:
@@ -119,6 +133,7 @@ def bench_slurm(tasks: int) -> None:
         start = time.perf_counter()
         ids = backend.submit(train, _specs(train, tasks, directory / "w"))
         submitted = time.perf_counter() - start
+        print(f"slurm  {tasks}-task array submitted in {submitted:.2f} s", flush=True)
         polls, poll_time = 0, 0.0
         while True:
             before = time.perf_counter()
@@ -127,6 +142,12 @@ def bench_slurm(tasks: int) -> None:
             polls += 1
             if all(s.state.is_final for s in statuses.values()):
                 break
+            if polls % 60 == 0:
+                finished = sum(1 for s in statuses.values() if s.state.is_final)
+                print(
+                    f"       {finished}/{tasks} final after {time.perf_counter() - start:.0f} s",
+                    flush=True,
+                )
             time.sleep(1.0)
         total = time.perf_counter() - start
         done = sum(1 for s in statuses.values() if s.state.value == "done")
@@ -140,21 +161,27 @@ def bench_slurm(tasks: int) -> None:
         )
     finally:
         subprocess.run(
-            ["bash", "-c", f"source {RECIPE} && slurm_ci_down"], env=env, capture_output=True,
+            ["bash", "-c", f"source {RECIPE} && slurm_ci_down"],
+            env=env,
+            capture_output=True,
             check=False,
         )
         shutil.rmtree(directory, ignore_errors=True)
 
 
 def main() -> None:
+    # a SIGTERM (e.g. from `timeout`) must still stop the Slurm daemons in `finally`
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(143))
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--jobs", type=int, default=200)
     parser.add_argument("--slurm-tasks", type=int, default=1000)
     parser.add_argument("--no-slurm", action="store_true")
+    parser.add_argument("--no-local", action="store_true")
     args = parser.parse_args()
     print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}")
-    bench_local(args.jobs, parallel=2)
-    bench_local(args.jobs, parallel=8)
+    if not args.no_local:
+        bench_local(args.jobs, parallel=2)
+        bench_local(args.jobs, parallel=8)
     if not args.no_slurm:
         bench_slurm(args.slurm_tasks)
 

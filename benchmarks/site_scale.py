@@ -113,6 +113,8 @@ def generate_config(root: Path, wagons: int, commits: int) -> None:
 
 def generate_trains(state: Path, trains: int, wagons: int) -> None:
     """``trains`` train documents in the state store's format, 4 jobs each."""
+    from hyperloop_gitops.state import TrainRun
+
     analyses = wagons // WAGONS_PER_ANALYSIS
     folder = state / "trains"
     folder.mkdir(parents=True)
@@ -122,25 +124,46 @@ def generate_trains(state: Path, trains: int, wagons: int) -> None:
         created = f"2026-{1 + (day - 1) // 28:02d}-{1 + (day - 1) % 28:02d}T10:{n % 60:02d}:00Z"
         state_name = "done" if n < trains - 50 else rng.choice(["running", "submitted", "ready"])
         wagon_ids = sorted(
-            {f"ana{rng.randrange(analyses):04d}/w{rng.randrange(WAGONS_PER_ANALYSIS):02d}"
-             for _ in range(8)}
+            {
+                f"ana{rng.randrange(analyses):04d}/w{rng.randrange(WAGONS_PER_ANALYSIS):02d}"
+                for _ in range(8)
+            }
         )
         jobs = [
-            {"index": j, "input_files": [f"f{j}"], "run": 520000 + j, "state":
-             "done" if state_name == "done" else "running", "attempts": 1,
-             "started": created, "finished": created if state_name == "done" else None}
+            {
+                "index": j,
+                "input_files": [f"f{j}"],
+                "run": 520000 + j,
+                "state": "done" if state_name == "done" else "running",
+                "attempts": 1,
+                "submitted": created,
+                "started": created,
+                "finished": created if state_name == "done" else None,
+            }
             for j in range(4)
         ]
         doc = {
             "id": f"T-2026{1 + (day - 1) // 28:02d}{1 + (day - 1) % 28:02d}-{n:05d}",
-            "dataset": f"ds{n % DATASETS:02d}", "package_tag": "daily-20261120-0000-1",
-            "target": "Grid single core" if n % 3 else "Grid 2 core", "backend": "local",
-            "wagons": [{"id": w, "subwagons": [], "base": True, "content_hash": "0" * 64}
-                       for w in wagon_ids],
-            "composition_digest": f"{n:064d}", "state": state_name, "created": created,
-            "submitted": created, "finished": created if state_name == "done" else None,
-            "jobs": jobs, "merges": [],
+            "dataset": f"ds{n % DATASETS:02d}",
+            "package_tag": "daily-20261120-0000-1",
+            "target": "Grid single core" if n % 3 else "Grid 2 core",
+            "backend": "local",
+            "wagons": [
+                {"id": w, "subwagons": [], "base": True, "content_hash": "0" * 64}
+                for w in wagon_ids
+            ],
+            "full_config_digest": "f" * 64,
+            "input_list_digest": "e" * 64,
+            "composition_digest": f"{n:064d}",
+            "state": state_name,
+            "created": created,
+            "submitted": created,
+            "finished": created if state_name == "done" else None,
+            "jobs": jobs,
+            "merges": [],
         }
+        if n == 0:
+            TrainRun.model_validate(doc)  # the state store's format, checked once
         (folder / f"{doc['id']}.json").write_text(json.dumps(doc))
 
 
@@ -160,14 +183,18 @@ def main() -> None:
         generate_config(repo, args.wagons, args.commits)
         generate_trains(repo / ".hyperloop" / "state", args.trains, args.wagons)
         generated = time.perf_counter() - started
-        print(f"generated {args.wagons} wagons, {args.commits} commits, {args.trains} trains "
-              f"in {generated:.1f} s")
-        started = time.perf_counter()
+        print(
+            f"generated {args.wagons} wagons, {args.commits} commits, {args.trains} trains "
+            f"in {generated:.1f} s"
+        )
+        started, cpu = time.perf_counter(), time.process_time()
         report = build_site(repo, root / "public", None)
-        elapsed = time.perf_counter() - started
+        elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
         size = sum(p.stat().st_size for p in report.output.rglob("*") if p.is_file())
-        print(f"full build: {elapsed:.1f} s, {report.pages} pages, {report.files} files, "
-              f"{size / 1e6:.0f} MB")
+        print(
+            f"full build: {elapsed:.1f} s wall, {cpu:.1f} s CPU, {report.pages} pages, "
+            f"{report.files} files, {size / 1e6:.0f} MB"
+        )
         for gap in report.missing:
             print(f"  (source missing: {gap})")
 

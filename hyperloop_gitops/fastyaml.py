@@ -11,7 +11,7 @@ callers then use the safe loader.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable
 from typing import Any
 
 import yaml
@@ -23,6 +23,7 @@ from yaml.events import (
     ScalarEvent,
     SequenceEndEvent,
     SequenceStartEvent,
+    StreamEndEvent,
 )
 from yaml.nodes import ScalarNode
 
@@ -38,7 +39,8 @@ class Unsupported(Exception):
     """The document uses YAML beyond plain data; load it with the safe loader instead."""
 
 
-def _plain(value: str) -> Any:
+def plain(value: str) -> Any:
+    """The value of a plain (unquoted) scalar, exactly as the safe loader resolves it."""
     try:
         return _memo[value]
     except KeyError:
@@ -52,18 +54,29 @@ def _plain(value: str) -> Any:
 
 def load(content: bytes) -> Any:
     """The value ``yaml.safe_load(content)`` gives; :class:`Unsupported` or ``yaml.YAMLError``."""
+    loader = yaml.CSafeLoader(content)
+    try:
+        return _build(loader.get_event)
+    finally:
+        loader.dispose()
+
+
+def _build(next_event: Callable[[], Any]) -> Any:
     stack: list[Any] = []
     keys: list[Any] = []
     root: Any = None
     documents = 0
-    events: Iterable[Any] = yaml.parse(content, Loader=yaml.CSafeLoader)
-    for event in events:
+    while True:
+        # One C call per event (yaml.parse would make two, through a generator).
+        event = next_event()
         kind = event.__class__
+        if kind is StreamEndEvent:
+            return root
         if kind is ScalarEvent:
             if event.anchor is not None or event.tag not in (None, "!"):
                 raise Unsupported("anchor or tag")
             value: Any = (
-                _plain(event.value) if not event.style and event.implicit[0] else event.value
+                plain(event.value) if not event.style and event.implicit[0] else event.value
             )
         elif kind is MappingStartEvent or kind is SequenceStartEvent:
             if event.anchor is not None or not event.implicit:
@@ -100,4 +113,3 @@ def load(content: bytes) -> Any:
         if kind is not ScalarEvent:
             stack.append(value)
             keys.append(_NO_KEY)
-    return root

@@ -166,6 +166,8 @@ def _diff(
         return
     if isinstance(old, dict) and isinstance(new, dict):
         for key in [*old, *(k for k in new if k not in old)]:
+            if key in old and key in new and old[key] is new[key]:
+                continue  # the same parsed block: unchanged, and cheap to know
             sub = key_path(path, key)
             child = (*shape, str(key))
             keyed = (kind, child) in _KEYED_LISTS

@@ -1,8 +1,9 @@
-"""Git plumbing for history and diffs: one log pass, blobs in bulk, trees, revisions.
+"""Git plumbing for history and diffs: log records, blobs in bulk, trees, revisions.
 
 GitPython opens the repository and runs git; the heavy lifting is two plumbing commands whose
 output is parsed here: ``git log --raw -z`` (every change to ``config/`` with blob ids, renames
-detected) and ``git cat-file --batch`` (all needed blobs in one process).
+detected; streamed by :mod:`hyperloop_gitops.gitstream`) and ``git cat-file --batch`` (many
+blobs from one process).
 """
 
 from __future__ import annotations
@@ -20,8 +21,9 @@ import git
 from hyperloop_gitops.errors import GitError
 
 CONFIG_DIR = "config"
-_COMMIT_START = re.compile(rb"\x01(?=[0-9a-f]{40,64}\x00)")
+COMMIT_START = re.compile(rb"\x01(?=[0-9a-f]{40,64}\x00)")
 _NULL_SHA = re.compile(r"0+")
+LOG_FORMAT = "%x01%H%x00%P%x00%an%x00%ae%x00%at%x00%s"
 
 
 @dataclass(frozen=True)
@@ -84,24 +86,20 @@ def _run(repo: git.Repo, args: list[str], stdin: Path | None = None) -> bytes:
     return out
 
 
-def read_log(repo: git.Repo, rev: str = "HEAD") -> list[tuple[Commit, list[FileChange]]]:
-    """Every commit reachable from ``rev`` that changed ``config/``, oldest first, with its files.
-
-    Merge commits contribute no changes of their own (their branches' commits carry them).
-    """
-    sha = resolve(repo, rev)
-    out = _run(
-        repo,
-        [
-            "log", "-z", "--raw", "--no-abbrev", "-M", "--topo-order", "--reverse",
-            "--format=%x01%H%x00%P%x00%an%x00%ae%x00%at%x00%s",
-            sha, "--", CONFIG_DIR,
-        ],
-    )  # fmt: skip
-    return [_parse_commit(chunk) for chunk in _COMMIT_START.split(out) if chunk]
+def _path(raw: bytes) -> str:
+    # Paths are bytes to git; a non-UTF-8 one cannot name an entity, but must not stop us.
+    return raw.decode("utf-8", "surrogateescape")
 
 
-def _parse_commit(chunk: bytes) -> tuple[Commit, list[FileChange]]:
+def _blob(mode: str, blob: str) -> str | None:
+    """The blob id of a file side, or None: absent (all zeros) or not a file (a submodule)."""
+    if _NULL_SHA.fullmatch(blob) or mode == "160000":
+        return None
+    return blob
+
+
+def parse_commit(chunk: bytes) -> tuple[Commit, list[FileChange]]:
+    """One commit's record of ``git log -z --raw --format=LOG_FORMAT`` (after its ``\\x01``)."""
     tokens = chunk.split(b"\x00")
     sha, parents, name, email, stamp, subject = (t.decode("utf-8", "replace") for t in tokens[:6])
     commit = Commit(
@@ -116,25 +114,25 @@ def _parse_commit(chunk: bytes) -> tuple[Commit, list[FileChange]]:
     rest = tokens[6:]
     i = 0
     while i < len(rest):
-        meta = rest[i].lstrip(b"\n").decode()
+        meta = rest[i].lstrip(b"\n").decode("ascii", "replace")
         i += 1
         if not meta.startswith(":"):
             continue
-        _, _, old_blob, new_blob, status = meta[1:].split(" ")
+        old_mode, new_mode, old_blob, new_blob, status = meta[1:].split(" ")
         letter = status[0]
         if letter in "RC":
-            old_path, new_path = rest[i].decode(), rest[i + 1].decode()
+            old_path, new_path = _path(rest[i]), _path(rest[i + 1])
             i += 2
         else:
-            old_path = new_path = rest[i].decode()
+            old_path = new_path = _path(rest[i])
             i += 1
         changes.append(
             FileChange(
                 status=letter,
                 old_path=None if letter == "A" else old_path,
                 new_path=None if letter == "D" else new_path,
-                old_blob=None if _NULL_SHA.fullmatch(old_blob) else old_blob,
-                new_blob=None if _NULL_SHA.fullmatch(new_blob) else new_blob,
+                old_blob=_blob(old_mode, old_blob),
+                new_blob=_blob(new_mode, new_blob),
             )
         )
     return commit, changes
@@ -171,7 +169,7 @@ def list_tree(repo: git.Repo, rev: str) -> dict[str, str]:
     for entry in out.split(b"\x00"):
         if not entry:
             continue
-        meta, path = entry.decode().split("\t", 1)
+        meta, path = entry.decode("utf-8", "surrogateescape").split("\t", 1)
         _, kind, blob = meta.split(" ")
         if kind == "blob":
             tree[path] = blob

@@ -1,27 +1,41 @@
 """Per-entity history from one pass over the git log (📜).
 
-:func:`replay` walks every commit that touched ``config/`` once, oldest first, reading only
-the blobs that changed (one ``git cat-file --batch``), and yields each commit's entity changes
-with the configuration state after it. :func:`build_history` files those changes under each
-entity, following renames, so the site gets the history of *all* entities from one pass and
-``hyperloop history`` reads one entity's list from it.
+:func:`~hyperloop_gitops.replay.replay` walks every commit that touched ``config/`` once and
+yields each commit's entity changes with the configuration state after it.
+:class:`HistoryBuilder` files those changes under each entity, following renames, so the site
+gets the history of *all* entities from one pass and ``hyperloop history`` reads one entity's
+list from it.
 """
 
 from __future__ import annotations
 
 import re
-from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 import git
 
-from hyperloop_gitops.entitypath import EntityRef, entity_of
+from hyperloop_gitops.entitypath import EntityRef
 from hyperloop_gitops.errors import NotFoundError
-from hyperloop_gitops.fielddiff import EntityDiff, diff_entity
-from hyperloop_gitops.gitlog import Commit, FileChange, read_blobs, read_log, resolve
-from hyperloop_gitops.snapshot import BlockParser, parse_yaml
+from hyperloop_gitops.fielddiff import EntityDiff
+from hyperloop_gitops.gitlog import Commit, resolve
+from hyperloop_gitops.replay import Step, StepChange, replay
+from hyperloop_gitops.snapshot import parse_yaml
+
+__all__ = [
+    "Author",
+    "Change",
+    "History",
+    "HistoryBuilder",
+    "Logins",
+    "Step",
+    "StepChange",
+    "build_history",
+    "logins_at",
+    "read_history",
+    "replay",
+]
 
 _NOREPLY = re.compile(r"(?:\d+\+)?([A-Za-z0-9](?:[A-Za-z0-9-]{0,38}))@users\.noreply\.github\.com")
 
@@ -66,75 +80,6 @@ class Logins:
     def author(self, commit: Commit) -> Author:
         """The author of ``commit`` with the login filled in where known."""
         return Author(commit.author_name, commit.author_email, self.login_of(commit.author_email))
-
-
-@dataclass(frozen=True)
-class StepChange:
-    """One entity changed by a commit: the diff, and the plain data before and after."""
-
-    diff: EntityDiff
-    old: Any
-    new: Any
-
-
-@dataclass(frozen=True)
-class Step:
-    """One commit of the replay. ``state`` is every entity's data after the commit; it is
-    the replay's live state, valid until the next step is requested."""
-
-    commit: Commit
-    changes: tuple[StepChange, ...]
-    state: Mapping[EntityRef, Any]
-
-
-def replay(repo: git.Repo, rev: str = "HEAD") -> Iterator[Step]:
-    """Every commit reachable from ``rev`` that changed an entity, oldest first."""
-    log = read_log(repo, rev)
-    uses: Counter[str] = Counter()
-    for _, files in log:
-        for f in files:
-            for path, blob in ((f.old_path, f.old_blob), (f.new_path, f.new_blob)):
-                if blob and path and entity_of(path):
-                    uses[blob] += 1
-    contents = read_blobs(repo, uses)
-    parsed: dict[str, Any] = {}
-    parser = BlockParser()
-
-    def value(blob: str) -> Any:
-        # Each blob is parsed once: a version is the "new" side of one change and the "old"
-        # side of the next; forget it once both have used it to keep memory flat.
-        if blob not in parsed:
-            parsed[blob] = parser.parse(contents.pop(blob))
-        result = parsed[blob]
-        uses[blob] -= 1
-        if uses[blob] == 0:
-            del parsed[blob]
-        return result
-
-    state: dict[EntityRef, Any] = {}
-    for commit, files in log:
-        changes = tuple(c for f in files if (c := _change(f, value, state)) is not None)
-        if changes:
-            yield Step(commit, changes, state)
-
-
-def _change(f: FileChange, value: Any, state: dict[EntityRef, Any]) -> StepChange | None:
-    old_ref = entity_of(f.old_path) if f.old_path else None
-    new_ref = entity_of(f.new_path) if f.new_path else None
-    if old_ref and new_ref and old_ref.kind != new_ref.kind:
-        # A file moved to a place of another kind: the old entity ends, a new one begins.
-        # Reported as the creation; the removal is recorded in state only.
-        state.pop(old_ref, None)
-        old_ref = None
-    if old_ref is None and new_ref is None:
-        return None
-    old = value(f.old_blob) if old_ref and f.old_blob else None
-    new = value(f.new_blob) if new_ref and f.new_blob else None
-    if old_ref is not None:
-        state.pop(old_ref, None)
-    if new_ref is not None:
-        state[new_ref] = new
-    return StepChange(diff_entity(old_ref, old, new_ref, new), old, new)
 
 
 @dataclass(frozen=True)

@@ -282,8 +282,11 @@ def _recipients(
             tell(enabler, test, f"enabled {test.wagon} on {test.dataset}")
             continue
         # "all", or "enabler" when nobody can be named: every member hears, rather than nobody.
+        why = f"member of {analysis_name}"
+        if analysis.notify_on_test_failure == "enabler":
+            why += f" (who enabled {test.wagon} on {test.dataset} is not known)"
         for member in analysis.members:
-            tell(member, test, f"member of {analysis_name}")
+            tell(member, test, why)
     return tuple(
         Recipient(
             login=login,

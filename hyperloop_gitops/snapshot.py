@@ -8,6 +8,8 @@ value instead of stopping the whole history.
 
 from __future__ import annotations
 
+import itertools
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +23,16 @@ from hyperloop_gitops.entitypath import EntityRef, entity_of
 from hyperloop_gitops.gitlog import CONFIG_DIR, blob_id, list_tree, read_blobs
 
 MAX_FILE_BYTES = 4 * 1024 * 1024
+_BLOCK_START = re.compile(rb"^[^\s#-]", re.MULTILINE)
+_NESTED_HEAD = re.compile(rb"([A-Za-z_][A-Za-z0-9_-]*):[ \t]*\r?\n")
+_FIRST_CHILD = re.compile(rb"(?:[ \t]*\r?\n)*( +)[^\s#-]")
+_MAX_DEPTH = 2
+# Plain ASCII only: no indicator that could start a comment, a flow, a quote or a tag.
+_SCALAR_LINE = re.compile(
+    rb"([A-Za-z_][A-Za-z0-9_-]*): +([A-Za-z0-9_.+][A-Za-z0-9_.+/=()$;?~^-]*)[ \t]*\r?\n"
+)
+_INT_LIST_LINE = re.compile(rb"([A-Za-z_][A-Za-z0-9_-]*): +\[([0-9, ]*)\][ \t]*\r?\n")
+_DECIMAL = re.compile(rb"0|[1-9][0-9]*")
 _MAX_NODES = 200_000
 
 
@@ -74,47 +86,99 @@ class BlockParser:
         """The same value :func:`parse_yaml` returns, usually faster."""
         if b"&" in content or len(content) > MAX_FILE_BYTES:
             return parse_yaml(content)
-        blocks = _split_blocks(content)
         if len(self._blocks) > self._max_blocks:
             self._blocks.clear()
-        result: dict[str, Any] = {}
-        for block in blocks:
+        try:
+            result = self._mapping(content, depth=0)
+        except (yaml.YAMLError, fastyaml.Unsupported, _NotSplittable):
+            return parse_yaml(content)
+        return result if result else parse_yaml(content)
+
+    def _mapping(self, text: bytes, depth: int) -> dict[Any, Any]:
+        result: dict[Any, Any] = {}
+        for block in _split_blocks(text):
             value = self._blocks.get(block)
             if value is None:
-                try:
+                value = _one_line(block)
+                if value is None and depth < _MAX_DEPTH:
+                    value = self._nested(block, depth)
+                if value is None:
                     value = fastyaml.load(block)
-                except (yaml.YAMLError, fastyaml.Unsupported):
-                    return parse_yaml(content)
-                if not isinstance(value, dict) or len(value) != 1:
-                    return parse_yaml(content)
+                    if not isinstance(value, dict) or len(value) != 1:
+                        raise _NotSplittable
                 self._blocks[block] = value
             for key, item in value.items():
                 if key in result:
-                    return parse_yaml(content)
+                    raise _NotSplittable
                 result[key] = item
-        if not result:
-            return parse_yaml(content)
         return result
+
+    def _nested(self, block: bytes, depth: int) -> dict[Any, Any] | None:
+        """``key:`` over an indented mapping: its children are blocks too (one level down).
+
+        None when the block has another shape, or its body does not split cleanly; the
+        block is then parsed whole.
+        """
+        head = _NESTED_HEAD.match(block)
+        if head is None:
+            return None
+        key = fastyaml.plain(head.group(1).decode())
+        body = block[head.end() :]
+        first = _FIRST_CHILD.match(body)
+        if not isinstance(key, str) or first is None:
+            return None
+        indent = len(first.group(1))
+        prefix = b" " * indent
+        lines = []
+        for line in body.splitlines(keepends=True):
+            if line.startswith(prefix):
+                lines.append(line[indent:])
+            elif line.strip():
+                return None  # something less indented (a comment, say): parse whole
+            else:
+                lines.append(line.lstrip(b" \t"))
+        try:
+            return {key: self._mapping(b"".join(lines), depth + 1)}
+        except (yaml.YAMLError, fastyaml.Unsupported, _NotSplittable):
+            return None
+
+
+def _one_line(block: bytes) -> dict[Any, Any] | None:
+    """``key: plain-scalar`` or ``key: [1, 2, 3]`` without asking libyaml, else None.
+
+    Only shapes whose meaning is beyond doubt: a word key, and a plain scalar without any
+    indicator character (resolved by the safe loader's own rules), or a flow list of
+    decimal integers written without leading zeros (as runs and exclude lists are).
+    """
+    match = _SCALAR_LINE.fullmatch(block)
+    if match is not None:
+        key, value = fastyaml.plain(match[1].decode()), fastyaml.plain(match[2].decode())
+        return {key: value} if isinstance(key, str) else None
+    match = _INT_LIST_LINE.fullmatch(block)
+    if match is not None:
+        key = fastyaml.plain(match[1].decode())
+        items = match[2].split(b",") if match[2].strip() else []
+        if isinstance(key, str) and all(_DECIMAL.fullmatch(i.strip()) for i in items):
+            return {key: [int(i) for i in items]}
+    return None
+
+
+class _NotSplittable(Exception):
+    """Parsing by blocks could differ from parsing the whole: parse the whole."""
 
 
 def _split_blocks(content: bytes) -> list[bytes]:
     """Top-level blocks: a line starting a new key at column 0 starts a new block.
 
     Indented lines, blank lines, comments and ``- `` items at column 0 (a sequence may sit at
-    its key's indentation) continue the current block.
+    its key's indentation) continue the current block; leading comments join the first.
     """
-    blocks: list[bytes] = []
-    current: list[bytes] = []
-    for line in content.splitlines(keepends=True):
-        first = line[:1]
-        starts_key = first not in (b" ", b"\t", b"#", b"\n", b"\r", b"-", b"")
-        if starts_key and any(not c.startswith((b"#", b"\n", b"\r")) for c in current):
-            blocks.append(b"".join(current))
-            current = []
-        current.append(line)
-    if current:
-        blocks.append(b"".join(current))
-    return blocks
+    starts = [m.start() for m in _BLOCK_START.finditer(content)]
+    if not starts:
+        return [content]
+    starts[0] = 0
+    starts.append(len(content))
+    return [content[a:b] for a, b in itertools.pairwise(starts)]
 
 
 def _too_many_nodes(value: Any) -> bool:

@@ -1,4 +1,4 @@
-"""The launcher of one local job: ``python -I .../_localjob.py CONTROL_DIR``.
+"""The launcher of one local job: ``python -I -S .../_localjob.py CONTROL_DIR``.
 
 It is run as a script, not with ``-m``, and imports only the standard library: a job slot
 should not pay for importing the package (pydantic, even psutil, cost more than a job's

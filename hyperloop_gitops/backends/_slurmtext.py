@@ -91,8 +91,8 @@ def is_task_list(text: str) -> bool:
 
 
 def indices_from_script(command: str) -> list[int]:
-    """The job indices of an ``array-<indices>.sh`` batch script path (see ``array_spec``)."""
-    match = re.search(r"/array-([\d,\-]+)\.sh$", command)
+    """The job indices of an ``array-<indices>.<stamp>.sh`` batch script path."""
+    match = re.search(r"/array-([\d,\-]+)\.(?:\w+\.)?sh$", command)
     return expand_task_ids(match.group(1)) if match else []
 
 

@@ -89,6 +89,14 @@ class Backend(Protocol):
         """Stop these jobs (finished ones are left alone)."""
         ...
 
+    def forget(self, backend_ids: Sequence[str]) -> None:
+        """Drop these final jobs so their indices can be submitted again (a resubmission).
+
+        A backend whose ids are new on every submission has nothing to do. An active job is
+        never forgotten: BackendError ("kill it first").
+        """
+        ...
+
     def fetch_outputs(self, job: JobSpec, names: Sequence[str], destination: Path) -> list[Path]:
         """Copy the job's output files called ``names`` (those that exist) into ``destination``.
 

@@ -235,6 +235,9 @@ class JAliEnBackend:
         if backend_ids:
             self._run(self.kill_command(sorted(set(backend_ids))))
 
+    def forget(self, backend_ids: Sequence[str]) -> None:
+        """Nothing to drop: every submission gets a new grid job id."""
+
     def fetch_outputs(self, job: JobSpec, names: Sequence[str], destination: Path) -> list[Path]:
         """Download the subjob's outputs (``<train dir>/<index+1:03d>/<name>``)."""
         destination.mkdir(parents=True, exist_ok=True)

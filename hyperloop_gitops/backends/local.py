@@ -58,7 +58,7 @@ class LocalBackend:
     def __init__(self, root: Path, *, max_parallel_jobs: int = 2) -> None:
         if max_parallel_jobs < 1:
             raise BackendError("backends.local.max_parallel_jobs must be at least 1")
-        self.root = root
+        self.root = root.absolute()  # launchers run elsewhere: no relative paths
         self.max_parallel_jobs = max_parallel_jobs
         self._children: list[subprocess.Popen[bytes]] = []
         self._final: dict[str, JobStatus] = {}  # a final job never changes: read it once
@@ -113,15 +113,16 @@ class LocalBackend:
 
     def kill(self, backend_ids: Sequence[str]) -> None:
         """Mark the jobs killed (queued ones never start) and stop the running ones."""
-        for backend_id in backend_ids:
-            control = self._control(backend_id)
-            if not (control / "spec.json").exists() or (control / "result.json").exists():
-                continue
-            atomic_write_text(control / "killed", datetime.now(UTC).isoformat())
-            pid = self._process(control)
-            if pid is not None:
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(pid, signal.SIGTERM)
+        with self._scheduler_lock():  # no scheduler may launch a job between mark and signal
+            for backend_id in backend_ids:
+                control = self._control(backend_id)
+                if not (control / "spec.json").exists() or (control / "result.json").exists():
+                    continue
+                atomic_write_text(control / "killed", datetime.now(UTC).isoformat())
+                pid = self._process(control)
+                if pid is not None:
+                    with contextlib.suppress(ProcessLookupError):
+                        os.killpg(pid, signal.SIGTERM)
         self._reap()
 
     def forget(self, backend_ids: Sequence[str]) -> None:
@@ -160,7 +161,9 @@ class LocalBackend:
             raise BackendError(
                 f"job {backend_id} was already submitted; kill it or use a new train id"
             )
+        # the launcher runs in the control folder: a relative workdir must not move there
         document: dict[str, Any] = job.model_dump(mode="json")
+        document["workdir"] = str(job.workdir.resolve())
         document["after"] = list(after)
         atomic_write_text(control / "spec.json", json.dumps(document, indent=1), durable=False)
         return backend_id
@@ -217,7 +220,7 @@ class LocalBackend:
         # not flushed to disk: a power loss kills the launcher too, and a crash of this
         # process keeps the page cache
         atomic_write_text(control / "launched", datetime.now(UTC).isoformat(), durable=False)
-        launcher = [sys.executable, "-I", str(_LAUNCHER), str(control)]
+        launcher = [sys.executable, "-I", "-S", str(_LAUNCHER), str(control)]  # stdlib only
         with (control / "launcher.log").open("ab") as log:
             child = subprocess.Popen(
                 launcher,

@@ -49,7 +49,7 @@ class SlurmBackend:
         commands: Mapping[str, str] | None = None,
         on_retry: Callable[[dict[str, Any]], None] | None = None,
     ) -> None:
-        self.root = root
+        self.root = root.absolute()  # sbatch resolves paths on the job's side
         self.partition = partition
         self.account = account
         self.time_limit_minutes = time_limit_minutes
@@ -63,8 +63,19 @@ class SlurmBackend:
         self.on_retry = on_retry
 
     # -- running Slurm's commands -----------------------------------------------------------
-    def _run(self, tool: str, args: Sequence[str], *, forgotten_ok: bool = False) -> str:
-        """Run a Slurm command; retry failures with backoff; return its stdout."""
+    def _run(
+        self,
+        tool: str,
+        args: Sequence[str],
+        *,
+        forgotten_ok: bool = False,
+        already_done: Callable[[], str | None] | None = None,
+    ) -> str:
+        """Run a Slurm command; retry failures with backoff; return its stdout.
+
+        ``already_done`` is asked before each retry whether the failed attempt took effect
+        after all (an sbatch whose answer was lost): its answer is then returned instead.
+        """
         program = self.commands[tool]
         if shutil.which(program) is None:
             raise BackendError(
@@ -96,6 +107,12 @@ class SlurmBackend:
                     {"command": " ".join(argv), "attempt": attempt, "error": last, "delay_s": delay}
                 )
             time.sleep(delay)
+            answer = _ask(already_done)
+            if answer is not None:
+                return answer
+        answer = _ask(already_done)  # the last attempt's answer may have been lost too
+        if answer is not None:
+            return answer
         raise BackendError(
             f"`{' '.join(argv)}` failed {self.retries + 1} times: {last}. Check that slurmctld"
             " answers (`scontrol ping`) and that SLURM_CONF names its configuration"
@@ -107,7 +124,9 @@ class SlurmBackend:
         if not jobs:
             return []
         folder = self.root / train.id
-        script = folder / f"array-{text.array_spec(j.index for j in jobs)}.sh"
+        # a new name per submission: a lost sbatch answer is recognised by its script
+        stamp = f"{time.time_ns():x}"
+        script = folder / f"array-{text.array_spec(j.index for j in jobs)}.{stamp}.sh"
         atomic_write_text(
             script,
             text.batch_script(
@@ -126,13 +145,14 @@ class SlurmBackend:
             f"--output={folder}/slurm-%A_%a.out",
             str(script),
         ]
-        array_id = self._run("sbatch", args).strip().split(";")[0]
+        answer = self._run("sbatch", args, already_done=lambda: self._submitted(train.id, script))
+        array_id = answer.strip().split(";")[0]
         return [f"{array_id}_{j.index}" for j in jobs]
 
     def submit_merge(self, train: TrainRun, merge: JobSpec, after: Sequence[str]) -> str:
         """Submit the merge as a job that starts after every job of ``after`` ended (any way)."""
         folder = self.root / train.id
-        script = folder / "merge.sh"
+        script = folder / f"merge.{time.time_ns():x}.sh"
         atomic_write_text(
             script,
             text.single_script(
@@ -151,7 +171,12 @@ class SlurmBackend:
         ]
         if parents:
             args.append(f"--dependency=afterany:{':'.join(parents)}")
-        return self._run("sbatch", [*args, str(script)]).strip().split(";")[0]
+        answer = self._run(
+            "sbatch",
+            [*args, str(script)],
+            already_done=lambda: self._submitted(train.id + _MERGE_SUFFIX, script),
+        )
+        return answer.strip().split(";")[0]
 
     def find(self, train_id: str) -> list[FoundJob]:
         """Jobs named after the train (and its merge) that Slurm still knows, by index."""
@@ -185,6 +210,9 @@ class SlurmBackend:
         if backend_ids:
             self._run("scancel", list(backend_ids), forgotten_ok=True)
 
+    def forget(self, backend_ids: Sequence[str]) -> None:
+        """Nothing to drop: every submission gets new Slurm job ids."""
+
     def fetch_outputs(self, job: JobSpec, names: Sequence[str], destination: Path) -> list[Path]:
         """The cluster writes into ``job.workdir`` (a shared file system): copy from there."""
         found = []
@@ -216,6 +244,13 @@ class SlurmBackend:
         if self.account:
             args.append(f"--account={self.account}")
         return args
+
+    def _submitted(self, name: str, script: Path) -> str | None:
+        """The job id of an earlier attempt that ran ``script``, if Slurm has it."""
+        for record in self._records(None):
+            if record.get("JobName") == name and record.get("Command") == str(script):
+                return record.get("ArrayJobId") or record["JobId"]
+        return None
 
     def _records(self, job_id: str | None) -> list[dict[str, str]]:
         args = ["-o", "show", "job"] + ([job_id] if job_id else [])
@@ -249,6 +284,16 @@ class SlurmBackend:
                 if backend_id not in expanded:
                     expanded[backend_id] = (record["JobName"], index, _status(record, backend_id))
         return expanded
+
+
+def _ask(already_done: Callable[[], str | None] | None) -> str | None:
+    """``already_done()``, or None when there is no such check or Slurm cannot answer it."""
+    if already_done is None:
+        return None
+    try:
+        return already_done()
+    except BackendError:
+        return None
 
 
 def _status(record: dict[str, str], backend_id: str) -> JobStatus:

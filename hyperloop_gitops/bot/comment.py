@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TypeVar
 
+from hyperloop_gitops.bot import markdown as md
 from hyperloop_gitops.bot.forge import COMMENT_MARKER
 from hyperloop_gitops.bot.roles import mention
 from hyperloop_gitops.bot.view import MARKS, PlanEntry, PrView, WagonTestRow
@@ -19,7 +19,6 @@ from hyperloop_gitops.diagnostics import Diagnostic, format_key_path
 GITHUB_COMMENT_LIMIT = 65536
 FOOTER = "Commands: `/hyperloop retest`, `/hyperloop plan`, `/hyperloop help`"
 _LOG_TAIL_MAX = 3000
-_T = TypeVar("_T")
 _CAPS: tuple[int | None, ...] = (None, 200, 60, 20, 5)
 
 
@@ -37,27 +36,29 @@ def verdict(view: PrView) -> Verdict:
     pending = sum(t.state in ("queued", "running") for t in tests)
     warned = sum(t.state == "warning" for t in tests)
     if errors:
-        return Verdict("💣", f"Not ready — {_n(errors, 'validation error')}")
+        return Verdict("💣", f"Not ready — {md.plural(errors, 'validation error')}")
     if failed:
-        return Verdict("💣", f"Not ready — {_n(failed, 'wagon test')} failed")
+        return Verdict("💣", f"Not ready — {md.plural(failed, 'wagon test')} failed")
     if view.permission_problems:
-        files = _n(len(view.permission_problems), "file")
+        files = md.plural(len(view.permission_problems), "file")
         return Verdict("⛔", f"Needs approval — {files} outside what @{view.author} may change")
     if pending:
         done = len(tests) - pending
-        return Verdict("⏳", f"Testing — {done} of {_n(len(tests), 'wagon test')} done")
+        return Verdict("⏳", f"Testing — {done} of {md.plural(len(tests), 'wagon test')} done")
     trains = _plan_phrase(view.plan)
     if warned:
         passed = len(tests) - warned
-        what = f"{_n(passed, 'wagon test')} passed, {warned} with a warning"
+        what = f"{md.plural(passed, 'wagon test')} passed, {warned} with a warning"
         if not passed:
-            what = f"{_n(warned, 'wagon test')} passed with a warning"
+            what = f"{md.plural(warned, 'wagon test')} passed with a warning"
         return Verdict("❗", f"Ready with warnings — {what}{trains}")
     if tests:
-        return Verdict("🌟", f"Ready to merge — {_n(len(tests), 'wagon test')} passed{trains}")
+        return Verdict(
+            "🌟", f"Ready to merge — {md.plural(len(tests), 'wagon test')} passed{trains}"
+        )
     if view.tests is None:
         if view.affected:
-            count = _n(len(view.affected), "affected wagon test")
+            count = md.plural(len(view.affected), "affected wagon test")
             return Verdict("✅", f"Valid and permitted — {count} not run by this bot")
         return Verdict("✅", "Valid and permitted — no wagon test affected")
     return Verdict("🌟", f"Ready to merge — no wagon tests affected{trains}")
@@ -98,12 +99,13 @@ def _render(view: PrView, cap: int | None) -> str:
         parts.append(_affected(view, cap))
     if view.mentions:
         parts.append(_mentions(view))
-    parts.append(_plan(view.plan, cap))
+    if view.plan is not None:
+        parts.append(_plan(view.plan, cap))
     details = _test_details(view.tests or (), cap)
     if details:
         parts.append(details)
     if view.notes:
-        parts.append("\n>\n".join(f"> {_text(n)}" for n in view.notes))
+        parts.append("\n>\n".join(f"> {md.text(n)}" for n in view.notes))
     if cap is not None:
         parts.append(
             "_This comment was shortened to fit GitHub's 65,536-character limit;"
@@ -118,9 +120,9 @@ def _render(view: PrView, cap: int | None) -> str:
 
 def _changes(changes: Sequence[str]) -> str:
     if len(changes) <= 3:
-        return "**Changes:** " + "; ".join(_text(c) for c in changes)
-    lines = [f"<details><summary>Changes: {_n(len(changes), 'entity')}</summary>", ""]
-    lines += [f"- {_text(c)}" for c in changes]
+        return "**Changes:** " + "; ".join(md.text(c) for c in changes)
+    lines = [f"<details><summary>Changes: {md.plural(len(changes), 'entity')}</summary>", ""]
+    lines += [f"- {md.text(c)}" for c in changes]
     lines += ["", "</details>"]
     return "\n".join(lines)
 
@@ -131,14 +133,14 @@ def _diagnostics(view: PrView, cap: int | None) -> str:
     counts = ", ".join(
         x
         for x in (
-            _n(errors, "error") if errors else "",
-            _n(warnings, "warning") if warnings else "",
+            md.plural(errors, "error") if errors else "",
+            md.plural(warnings, "warning") if warnings else "",
         )
         if x
     )
     mark = "💣" if errors else "❗"
     lines = [f"#### {mark} Validation: {counts}", ""]
-    shown, hidden = _cap(view.diagnostics, cap)
+    shown, hidden = md.capped(view.diagnostics, cap)
     lines += [f"- {_diagnostic(view, d)}" for d in shown]
     if hidden:
         lines.append(f"- …and {hidden} more")
@@ -150,8 +152,8 @@ def _diagnostic(view: PrView, d: Diagnostic) -> str:
     if d.line > 0:
         url += f"#L{d.line}"
     key = format_key_path(d.key_path)
-    key_text = f" `{_code(key)}`:" if key else ""
-    return f"[`{_code(d.where)}`]({url}) **{d.severity}**{key_text} {_text(d.message)}"
+    key_text = f" `{md.code(key)}`:" if key else ""
+    return f"[`{md.code(d.where)}`]({url}) **{d.severity}**{key_text} {md.text(d.message)}"
 
 
 def _permissions(view: PrView, cap: int | None) -> str:
@@ -162,10 +164,10 @@ def _permissions(view: PrView, cap: int | None) -> str:
         " people named clears each line:",
         "",
     ]
-    shown, hidden = _cap(view.permission_problems, cap)
+    shown, hidden = md.capped(view.permission_problems, cap)
     for p in shown:
         who = mention(p.approvers) if p.approvers else "nobody (the role is empty)"
-        lines.append(f"- `{_code(p.path)}` needs {p.needs}: {who}")
+        lines.append(f"- `{md.code(p.path)}` needs {p.needs}: {who}")
     if hidden:
         lines.append(f"- …and {hidden} more")
     return "\n".join(lines)
@@ -184,7 +186,7 @@ def _tests_table(tests: Sequence[WagonTestRow], cap: int | None) -> str:
         " | notes |",
         "|---|---|---|---|---|---|---|---|---|---|",
     ]
-    shown, hidden = _cap(tests, cap)
+    shown, hidden = md.capped(tests, cap)
     lines += [_test_row(t) for t in shown]
     if hidden:
         lines.append(f"| | …and {hidden} more | | | | | | | | |")
@@ -207,31 +209,31 @@ def _test_row(t: WagonTestRow) -> str:
         if t.pss_avg_gb is not None:
             pss += f" / {t.pss_avg_gb * scale:.{digits}f}"
         base_pss = base.pss_max_gb * scale if base and base.pss_max_gb is not None else None
-        pss += f" {unit}" + _delta(t.pss_max_gb * scale, base_pss, f"{{:+.{digits}f}}")
+        pss += f" {unit}" + md.delta(t.pss_max_gb * scale, base_pss, f"{{:+.{digits}f}}")
     cpu = "–"
     if t.cpu_s is not None:
         fmt = "{:+.0f} s" if t.cpu_s >= 10 else "{:+.1f} s"
-        cpu = _duration(t.cpu_s) + _delta(t.cpu_s, base.cpu_s if base else None, fmt)
-    wall = _duration(t.wall_s) if t.wall_s is not None else "–"
+        cpu = md.duration(t.cpu_s) + md.delta(t.cpu_s, base.cpu_s if base else None, fmt)
+    wall = md.duration(t.wall_s) if t.wall_s is not None else "–"
     rate = f"{t.throughput_mb_s:.1f} MB/s" if t.throughput_mb_s is not None else "–"
-    output = _size_mb(t.output_mb) if t.output_mb is not None else "–"
+    output = md.size_mb(t.output_mb) if t.output_mb is not None else "–"
     whole = "–"
     if t.dataset_cpu_years is not None:
         base_years = base.dataset_cpu_years if base else None
-        whole = f"{t.dataset_cpu_years:.2f} CPU-y" + _delta(
+        whole = f"{t.dataset_cpu_years:.2f} CPU-y" + md.delta(
             t.dataset_cpu_years, base_years, "{:+.2f}"
         )
         if t.dataset_co2_kg is not None:
             whole += f" · {t.dataset_co2_kg:,.0f} kgCO2eq"
-    notes = [_text(w) for w in t.warnings]
+    notes = [md.text(w) for w in t.warnings]
     if t.state == "failed" and t.error:
-        notes.insert(0, _text(t.error))
+        notes.insert(0, md.text(t.error))
     if t.reused:
         notes.append("reused")
     cells = [
         MARKS[t.state],
-        f"`{_code(t.wagon)}`",
-        _text(t.dataset),
+        f"`{md.code(t.wagon)}`",
+        md.text(t.dataset),
         pss,
         cpu,
         wall,
@@ -244,18 +246,18 @@ def _test_row(t: WagonTestRow) -> str:
 
 
 def _affected(view: PrView, cap: int | None) -> str:
-    count = _n(len(view.affected), "wagon test")
+    count = md.plural(len(view.affected), "wagon test")
     run = "" if view.tests else " (not run by this bot)"
     lines = [f"<details><summary>Why: {count} this change calls for{run}</summary>", ""]
     # Tests that share their reasons are listed under them once: a dataset change re-tests
     # every wagon on it for the same reason.
     groups: dict[tuple[str, ...], list[str]] = {}
     for a in view.affected:
-        what = f"`{_code(a.wagon)}` on {_text(a.dataset)} ({_text(a.package)})"
+        what = f"`{md.code(a.wagon)}` on {md.text(a.dataset)} ({md.text(a.package)})"
         groups.setdefault(a.reasons, []).append(what)
-    shown, hidden = _cap(list(groups.items()), cap)
+    shown, hidden = md.capped(list(groups.items()), cap)
     for reasons, tests in shown:
-        lines.append(f"- {'; '.join(_text(r) for r in reasons) or 'requested'}:")
+        lines.append(f"- {'; '.join(md.text(r) for r in reasons) or 'requested'}:")
         lines += [f"  - {t}" for t in tests]
     if hidden:
         lines.append(f"- …and {hidden} more")
@@ -271,10 +273,10 @@ def _mentions(view: PrView) -> str:
         new = [login for login in m.logins if login.lower() not in told]
         told.update(login.lower() for login in m.logins)
         who = " ".join(f"@{login}" for login in new)
-        text = f"{who} — {_text(m.reason)}" if who else f"Also: {_text(m.reason)}"
+        text = f"{who} — {md.text(m.reason)}" if who else f"Also: {md.text(m.reason)}"
         if m.wagons:
-            shown, hidden = _cap(m.wagons, 8)
-            wagons = ", ".join(f"`{_code(w)}`" for w in shown)
+            shown, hidden = md.capped(m.wagons, 8)
+            wagons = ", ".join(f"`{md.code(w)}`" for w in shown)
             if hidden:
                 wagons += f" and {hidden} more"
             single = len(m.wagons) == 1
@@ -287,13 +289,11 @@ def _mentions(view: PrView) -> str:
     return "\n\n".join(lines)
 
 
-def _plan(plan: tuple[PlanEntry, ...] | None, cap: int | None) -> str:
-    if plan is None:
-        return "_No plan of trains was computed for this pull request._"
+def _plan(plan: tuple[PlanEntry, ...], cap: int | None) -> str:
     submits = sum(e.action == "submit" for e in plan)
     if not plan:
         return "On merge: no train would be submitted."
-    lines = [f"<details><summary>On merge: {_n(submits, 'train')} to submit"]
+    lines = [f"<details><summary>On merge: {md.plural(submits, 'train')} to submit"]
     waits = sum(e.action == "wait" for e in plan)
     kills = sum(e.action == "kill" for e in plan)
     if waits:
@@ -302,7 +302,7 @@ def _plan(plan: tuple[PlanEntry, ...] | None, cap: int | None) -> str:
         lines[0] += f", {kills} to kill"
     lines[0] += "</summary>"
     lines += ["", "```"]
-    shown, hidden = _cap(plan, cap)
+    shown, hidden = md.capped(plan, cap)
     for e in shown:
         lines += _plan_entry(e)
     if hidden:
@@ -320,12 +320,12 @@ def _plan_entry(e: PlanEntry) -> list[str]:
     if e.tag:
         head += f" (tag {e.tag}"
         head += f", {e.target})" if e.target else ")"
-    out = [_fence_safe(head), _fence_safe(f"    wagons: {wagons}")]
+    out = [md.fence_safe(head), md.fence_safe(f"    wagons: {wagons}")]
     estimate = []
     if e.cpu_years is not None:
         estimate.append(f"{e.cpu_years:.2f} CPU-years")
     if e.output_gb is not None:
-        estimate.append(_size_mb(e.output_gb * 1000))
+        estimate.append(md.size_mb(e.output_gb * 1000))
     if e.co2_kg is not None:
         estimate.append(f"{e.co2_kg:,.0f} kgCO2eq")
     if estimate:
@@ -335,7 +335,7 @@ def _plan_entry(e: PlanEntry) -> list[str]:
             line += f" — {within} the {e.cpu_limit_years:g} CPU-year limit of this dataset"
         out.append(line)
     if e.note:
-        out.append(_fence_safe(f"    {e.note}"))
+        out.append(md.fence_safe(f"    {e.note}"))
     return out
 
 
@@ -343,22 +343,21 @@ def _test_details(tests: Sequence[WagonTestRow], cap: int | None) -> str:
     troubled = [t for t in tests if t.state == "failed" or (t.log_tail and t.state == "warning")]
     if not troubled:
         return ""
-    shown, hidden = _cap(troubled, cap)
-    lines = [f"<details><summary>Test details: {_n(len(troubled), 'test')} to look at</summary>"]
+    shown, hidden = md.capped(troubled, cap)
+    lines = [
+        f"<details><summary>Test details: {md.plural(len(troubled), 'test')} to look at</summary>"
+    ]
     for t in shown:
-        lines += ["", f"**{MARKS[t.state]} `{_code(t.wagon)}` on {_text(t.dataset)}**"]
+        lines += ["", f"**{MARKS[t.state]} `{md.code(t.wagon)}` on {md.text(t.dataset)}**"]
         if t.error:
-            lines.append(_text(t.error))
+            lines.append(md.text(t.error))
         if t.log_tail:
             tail = t.log_tail[-_LOG_TAIL_MAX:]
-            lines += ["", "```", _fence_safe(tail), "```"]
+            lines += ["", "```", md.fence_safe(tail), "```"]
     if hidden:
         lines += ["", f"…and {hidden} more"]
     lines += ["", "</details>"]
     return "\n".join(lines)
-
-
-# -- formatting ---------------------------------------------------------------------------
 
 
 def _plan_phrase(plan: tuple[PlanEntry, ...] | None) -> str:
@@ -367,66 +366,4 @@ def _plan_phrase(plan: tuple[PlanEntry, ...] | None) -> str:
     submits = sum(e.action == "submit" for e in plan)
     if not submits:
         return ""
-    return f", {_n(submits, 'train')} will be submitted on merge"
-
-
-def _n(count: int, noun: str) -> str:
-    return f"{count} {noun}" + ("" if count == 1 else "s")
-
-
-def _cap(items: Sequence[_T], cap: int | None) -> tuple[Sequence[_T], int]:
-    if cap is None or len(items) <= cap:
-        return items, 0
-    return items[:cap], len(items) - cap
-
-
-def _delta(value: float, base: float | None, fmt: str) -> str:
-    if base is None:
-        return ""
-    diff = value - base
-    text = fmt.format(diff)
-    if text.lstrip("+-").rstrip(" s").strip("0.") == "":
-        return " (±0)"
-    return f" ({text})"
-
-
-def _duration(seconds: float) -> str:
-    if seconds < 10:
-        return f"{seconds:.1f} s"
-    s = round(seconds)
-    if s < 60:
-        return f"{s} s"
-    if s < 3600:
-        return f"{s // 60}m {s % 60:02d}s"
-    return f"{s // 3600}h {s % 3600 // 60:02d}m"
-
-
-def _size_mb(mb: float) -> str:
-    # Decimal units, as dataset sizes are quoted (48.2 TB).
-    if mb < 1:
-        return f"{mb * 1000:.0f} kB"
-    if mb < 10:
-        return f"{mb:.1f} MB"
-    if mb < 1000:
-        return f"{mb:.0f} MB"
-    if mb < 1000 * 1000:
-        return f"{mb / 1000:.1f} GB"
-    return f"{mb / 1000 / 1000:.2f} TB"
-
-
-def _text(text: str) -> str:
-    """People's text, safe in a table cell: one line, no pipes, no HTML, no mentions."""
-    text = " ".join(text.split())
-    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    text = text.replace("|", "\\|")
-    # An HTML comment between "@" and the name keeps the text readable but is not a mention.
-    return text.replace("@", "@<!-- -->")
-
-
-def _code(text: str) -> str:
-    """Text for an inline code span: no backticks (they would end it), one line."""
-    return " ".join(text.replace("`", "'").split()).replace("|", "\\|")
-
-
-def _fence_safe(text: str) -> str:
-    return text.replace("```", "'''")
+    return f", {md.plural(submits, 'train')} will be submitted on merge"

@@ -48,6 +48,7 @@ class GitHubForge:
         bot_login: str | None = None,
         polite: bool = True,
         timeout: int = 30,
+        auth: Auth.Auth | None = None,
     ) -> None:
         if repo.count("/") != 1 or not all(repo.split("/")):
             raise ForgeError(f"repository must be OWNER/NAME, got {repo!r}")
@@ -60,8 +61,11 @@ class GitHubForge:
                 "seconds_between_requests": None,
                 "seconds_between_writes": None,
             }
+        if auth is None and token:
+            auth = Auth.Token(token)
+        self._auth = auth
         self._github = Github(
-            auth=Auth.Token(token) if token else None,
+            auth=auth,
             base_url=base_url.rstrip("/"),
             timeout=timeout,
             per_page=100,
@@ -70,6 +74,31 @@ class GitHubForge:
             **options,
         )
         self._repo = self._github.get_repo(repo)
+
+    @classmethod
+    def for_app(
+        cls,
+        repo: str,
+        *,
+        app_id: str,
+        private_key: str,
+        installation_id: int,
+        base_url: str = DEFAULT_BASE_URL,
+        polite: bool = True,
+    ) -> GitHubForge:
+        """The forge as a GitHub App installation: PyGithub signs a JWT with the app's key and
+        trades it for an installation token (refreshed before it expires). The bot posts as
+        the app's bot account, and may create check runs."""
+        app = Auth.AppAuth(app_id, private_key)
+        installation = app.get_installation_auth(installation_id)
+        return cls(repo, None, base_url=base_url, polite=polite, auth=installation)
+
+    def git_token(self) -> str | None:
+        """A token git can fetch with (an installation token is fetched on first use)."""
+        if self._auth is None:
+            return None
+        with _failure("getting a token for git"):
+            return str(self._auth.token)
 
     def pull_request(self, number: int) -> PullRequest:
         with _failure(f"reading pull request #{number} of {self.repo_name}"):

@@ -1,30 +1,32 @@
 """The bot's edges: gather facts (git, forge), decide (pure), then speak (forge).
 
-``local_report`` needs no forge at all; ``process_pull_request`` and ``process_comment`` are
-what ``hyperloop bot pr`` and the webhook server run. Parts of the pipeline that this build
-cannot compute are named in the comment's notes, never silently left out.
+``local_report`` needs no forge at all; ``process_pull_request`` is what ``hyperloop bot pr``
+and the webhook server run for a pull request (``respond`` handles comments). Parts of the
+pipeline that this build cannot compute are named in the comment's notes, never left out
+silently.
 """
 
 from __future__ import annotations
 
 import functools
+import math
 import re
 import subprocess
 import tempfile
-from collections.abc import Callable, Iterable, Mapping, Sequence
+import time
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Protocol
 
 import git
 
 from hyperloop_gitops.bot import revisions
-from hyperloop_gitops.bot.commands import Decision, decide, overall_reaction, parse_commands
 from hyperloop_gitops.bot.comment import render_comment
-from hyperloop_gitops.bot.forge import Forge
-from hyperloop_gitops.bot.pipeline import PullFacts, build_view, members_of, roles_of
+from hyperloop_gitops.bot.forge import Forge, Status
+from hyperloop_gitops.bot.pipeline import PullFacts, build_view, roles_of
 from hyperloop_gitops.bot.report import check_run, statuses
-from hyperloop_gitops.bot.roles import Roles, is_team
+from hyperloop_gitops.bot.roles import is_team
 from hyperloop_gitops.bot.view import PlanEntry, PrView, WagonTestRow
 from hyperloop_gitops.config import LoadResult, load_repository
 from hyperloop_gitops.history import read_history
@@ -32,10 +34,15 @@ from hyperloop_gitops.impact import Impact, compute_impact
 from hyperloop_gitops.semdiff import diff_revisions
 
 GAP_TESTS = (
-    "Wagon tests: not run (the bot ran without tests, or this build has no wagon-test planner);"
-    " run `hyperloop test WAGON --dataset DATASET` locally."
+    "Wagon tests: not run (the bot ran with --no-tests); run `hyperloop test WAGON --dataset"
+    " DATASET` locally, or drop --no-tests."
 )
-GAP_PLAN = "Plan of trains: not computed by this build of the bot (the reconciler is not wired in)."
+GAP_TESTS_BASE = (
+    "Wagon tests: not run, since the base revision does not validate: there is nothing to"
+    " compare with to know which tests the change calls for."
+)
+GAP_PLAN = "Plan of trains: not computed (the bot ran with --no-plan)."
+GAP_PLAN_INVALID = "Plan of trains: not computed, since the configuration does not validate."
 
 
 @dataclass(frozen=True)
@@ -62,7 +69,10 @@ class WagonTests(Protocol):
     ) -> list[WagonTestRow]: ...
 
 
-PlanProvider = Callable[[LoadResult], list[PlanEntry]]
+PlanProvider = Callable[[LoadResult, Impact | None], list[PlanEntry]]
+"""The plan of trains for the head revision (the part the impact touches)."""
+
+PLAN_AFTER_TESTS = "The plan of trains follows when the tests are done."
 
 
 def load_revision(root: Path, rev: str, workdir: Path) -> LoadResult:
@@ -139,8 +149,12 @@ def process_pull_request(
     tests: WagonTests | None = None,
     plan: PlanProvider | None = None,
     fetch_token: str | None = None,
+    progress_interval_s: float = 5.0,
 ) -> Outcome:
     """Validate, check permissions, comment and set statuses on pull request ``number``.
+
+    While tests run, the comment is updated at most every ``progress_interval_s`` seconds
+    (GitHub asks integrations to space their writes); the final comment always goes out.
 
     ``root`` is a clone of the repository; the pull request's base and head commits are
     fetched into it when missing (with ``fetch_token`` for a private repository).
@@ -175,10 +189,26 @@ def process_pull_request(
         )
         impact = change_impact(root, base_result, head_result, base_sha, head_sha)
 
+        posted: dict[str, Status] = {}
+
+        def post(status: Status) -> None:
+            # A status already set to the same thing is not set again.
+            if posted.get(status.context) != status:
+                forge.set_status(head_sha, status)
+                posted[status.context] = status
+
+        last_shown = [-math.inf]
+
         def show(partial: PrView) -> None:
-            # While tests run, the comment and the tests status follow them.
+            # While tests run, the comment and the statuses follow them: validation is known
+            # from the start, the tests' status moves as they finish.
+            now = time.monotonic()
+            if now - last_shown[0] < progress_interval_s:
+                return
+            last_shown[0] = now
             forge.upsert_comment(number, render_comment(partial))
-            forge.set_status(head_sha, statuses(partial, target_url)[1])
+            for status in statuses(partial, target_url):
+                post(status)
 
         view = _decide(
             facts,
@@ -192,7 +222,7 @@ def process_pull_request(
     comment = render_comment(view)
     comment_id = forge.upsert_comment(number, comment)
     for status in statuses(view, target_url):
-        forge.set_status(head_sha, status)
+        post(status)
     if with_check_run:
         forge.post_check_run(head_sha, check_run(view, comment))
     return Outcome(view, comment, comment_id)
@@ -240,101 +270,33 @@ def _decide(
         notes.append(GAP_TESTS)
     if plan is None:
         notes.append(GAP_PLAN)
-    entries = plan(head) if plan is not None and head.ok else None
+    elif not head.ok:
+        notes.append(GAP_PLAN_INVALID)
+    if tests is not None and head.ok and impact is None:
+        notes.append(GAP_TESTS_BASE)
 
-    def view_with(rows: Sequence[WagonTestRow] | None) -> PrView:
+    def view_with(
+        rows: Sequence[WagonTestRow] | None,
+        entries: Sequence[PlanEntry] | None,
+        extra: Sequence[str] = (),
+    ) -> PrView:
         return build_view(
-            facts, base=base, head=head, tests=rows, plan=entries, notes=notes, impact=impact
+            facts,
+            base=base,
+            head=head,
+            tests=rows,
+            plan=entries,
+            notes=[*notes, *extra],
+            impact=impact,
         )
-
-    if tests is None or impact is None or not head.ok:
-        return view_with(None)
 
     def progress(rows: Sequence[WagonTestRow]) -> None:
         if on_view is not None:
-            on_view(view_with(rows))
+            on_view(view_with(rows, None, [PLAN_AFTER_TESTS] if plan is not None else []))
 
-    return view_with(tests(base, head, impact, progress))
-
-
-@dataclass(frozen=True)
-class CommentOutcome:
-    """The decisions on one comment's commands, and whether the pull request was re-run."""
-
-    decisions: tuple[Decision, ...]
-    rerun: bool = False
-
-
-def process_comment(
-    forge: Forge,
-    root: Path,
-    payload: Mapping[str, Any],
-    *,
-    rerun: Callable[[int, frozenset[str] | bool], object] | None = None,
-    config_rev: str | None = None,
-) -> CommentOutcome:
-    """Act on the ``/hyperloop`` commands of an ``issue_comment`` delivery.
-
-    Roles and members come from the default branch (``config_rev``, else the working tree
-    at ``root``), never from the pull request. ``rerun(number, force)`` re-runs the bot on the
-    pull request for ``plan`` and ``retest``; ``force`` names the wagons whose tests must run
-    again (``True``: all of them), from ``retest``.
-    """
-    comment = payload.get("comment") or {}
-    issue = payload.get("issue") or {}
-    user = comment.get("user") or {}
-    if payload.get("action") != "created" or user.get("type") == "Bot":
-        return CommentOutcome(())  # edits, deletions and bots (ourselves included) are ignored
-    commands = parse_commands(str(comment.get("body") or ""))
-    if not commands:
-        return CommentOutcome(())
-    number = int(issue["number"])
-    actor = str(user["login"])
-    if config_rev is None:
-        config = load_repository(root)
-    else:
-        with tempfile.TemporaryDirectory(prefix="hyperloop-bot-") as tmp:
-            config = load_revision(root, revisions.resolve(root, config_rev), Path(tmp))
-    roles = Roles.from_settings(config.repository.settings)
-    is_pull = "pull_request" in issue
-    author = str((issue.get("user") or {}).get("login") or "") if is_pull else None
-    members = members_of(config)
-    if is_pull:
-        # "retest" is for the members of the analyses this pull request touches.
-        touched = {
-            f.path.split("/")[2]
-            for f in forge.changed_files(number)
-            if f.path.startswith("config/analyses/") and f.path.count("/") >= 3
-        }
-        members = {name: m for name, m in members.items() if name in touched}
-    decisions = tuple(
-        decide(
-            command,
-            actor=actor,
-            roles=roles,
-            actor_teams=teams_of(forge, actor, sorted(roles.teams())),
-            pr_author=author,
-            analysis_members=members,
-        )
-        for command in commands
-    )
-    reaction = overall_reaction(decisions)
-    if reaction is not None:
-        forge.add_reaction(int(comment["id"]), reaction)
-    replies = [d.reply for d in decisions if d.reply]
-    wants_rerun = any(d.action and d.action.kind in ("plan", "retest") for d in decisions)
-    for d in decisions:
-        if d.action and d.action.kind in ("kill", "resubmit"):
-            replies.append(
-                f"`/hyperloop {d.action.kind} {d.action.target}` is allowed, but this build of"
-                " the bot cannot act on trains yet: run"
-                f" `hyperloop trains {d.action.kind} {d.action.target}` where the state lives."
-            )
-    for text in replies:
-        forge.reply(number, text)
-    if wants_rerun and is_pull and rerun is not None:
-        targets = [d.action.target for d in decisions if d.action and d.action.kind == "retest"]
-        force: frozenset[str] | bool = None in targets or frozenset(t for t in targets if t)
-        rerun(number, force)
-        return CommentOutcome(decisions, rerun=True)
-    return CommentOutcome(decisions)
+    rows = None
+    if tests is not None and impact is not None and head.ok:
+        rows = tests(base, head, impact, progress)
+    # The plan reads the stored results, so it comes after the tests that store them.
+    entries = plan(head, impact) if plan is not None and head.ok else None
+    return view_with(rows, entries)

@@ -8,11 +8,9 @@ The base branch's result of the same wagon on the same dataset, when stored, giv
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from hyperloop_gitops.bot.results import row_from_result
 from hyperloop_gitops.bot.run import Progress
@@ -20,8 +18,10 @@ from hyperloop_gitops.bot.view import WagonTestRow
 from hyperloop_gitops.config import LoadResult, Repository
 from hyperloop_gitops.errors import HyperloopError
 from hyperloop_gitops.impact import Impact, TestRequest
-from hyperloop_gitops.testing.store import ResultStore, TestResult
+from hyperloop_gitops.testing.plan import plan_wagon_test
+from hyperloop_gitops.testing.store import DEFAULT_TESTS_DIR, ResultStore, TestResult
 from hyperloop_gitops.testing.wagon_test import TestPlan, run_wagon_test
+from hyperloop_gitops.train.inputs import DATA_DIR
 
 PlanTest = Callable[[Repository, str, str], TestPlan]
 """(repository, wagon id, dataset) -> the plan of that wagon test."""
@@ -73,13 +73,19 @@ class RunWagonTests:
                 result, reused = run.result, run.reused
             else:
                 result, reused = stored, True
-            previous = self._base_result(base, request)
+            previous = self._base_result(base, request, plan.content_hash)
             rows[i] = row_from_result(result, base=previous, reused=reused)
             progress(list(rows))
         return rows
 
-    def _base_result(self, base: LoadResult, request: TestRequest) -> TestResult | None:
-        """The base branch's stored result of the same wagon test, when there is one."""
+    def _base_result(
+        self, base: LoadResult, request: TestRequest, head_hash: str
+    ) -> TestResult | None:
+        """The base branch's stored result of the same wagon test, when there is one.
+
+        None when the base's test is the very same test (same content hash): a delta against
+        itself would say nothing.
+        """
         if not base.ok:
             return None
         wagon = base.repository.wagons.get(request.wagon)
@@ -89,24 +95,16 @@ class RunWagonTests:
             plan = self.plan_test(base.repository, request.wagon, request.dataset)
         except HyperloopError:
             return None
+        if plan.content_hash == head_hash:
+            return None
         return self.store.get(plan.content_hash)
 
 
-def planner(data_dir: Path) -> PlanTest | None:
-    """The testing package's planner, reading test input from ``data_dir``.
-
-    ``None`` when this build has no planner (``hyperloop_gitops.testing.plan``), in which case
-    the bot lists the affected tests and says it did not run them.
-    """
-    try:
-        module = importlib.import_module("hyperloop_gitops.testing.plan")
-    except ImportError:
-        return None
-    plan_wagon_test: Any = module.plan_wagon_test
+def planner(data_dir: Path) -> PlanTest:
+    """The testing package's planner, reading test input from ``data_dir``."""
 
     def plan(repository: Repository, wagon: str, dataset: str) -> TestPlan:
-        result: TestPlan = plan_wagon_test(repository, wagon, dataset=dataset, data_dir=data_dir)
-        return result
+        return plan_wagon_test(repository, wagon, dataset=dataset, data_dir=data_dir)
 
     return plan
 
@@ -117,11 +115,11 @@ def clone_tests(
     results: Path | None = None,
     data_dir: Path | None = None,
     force: Collection[str] | bool = frozenset(),
-) -> RunWagonTests | None:
+) -> RunWagonTests:
     """Tests for a clone at ``root``: results in ``.hyperloop/tests``, data in ``.hyperloop/data``
     (the revisions the bot reads are exports, so these paths come from the clone)."""
-    plan = planner(data_dir or root / ".hyperloop" / "data")
-    if plan is None:
-        return None
-    store = ResultStore(results or root / ".hyperloop" / "tests")
+    # Absolute: tests run in their own work directories, where a relative path means nothing.
+    root = root.resolve()
+    plan = planner((data_dir or root / DATA_DIR).resolve())
+    store = ResultStore((results or root / DEFAULT_TESTS_DIR).resolve())
     return RunWagonTests(store=store, plan_test=plan, force=force)

@@ -6,14 +6,19 @@ import json
 import logging
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from hyperloop_gitops.cli._app import Obj, echo_err, main
 from hyperloop_gitops.errors import HyperloopError
 
+if TYPE_CHECKING:
+    from hyperloop_gitops.bot.service import AppCredentials
+
 TOKEN_ENV = "GITHUB_TOKEN"
+APP_ID_ENV = "HYPERLOOP_GITHUB_APP_ID"
+APP_KEY_ENV = "HYPERLOOP_GITHUB_APP_KEY_FILE"
 
 
 class BotError(HyperloopError):
@@ -21,7 +26,7 @@ class BotError(HyperloopError):
 
 
 def _test_options(command: Any) -> Any:
-    """--tests/--no-tests, --results, --data-dir: shared by `local` and `pr`."""
+    """--tests/--no-tests, --plan/--no-plan, --results, --data-dir: for `local` and `pr`."""
     command = click.option(
         "--data-dir",
         type=click.Path(file_okay=False, path_type=Path),
@@ -31,6 +36,13 @@ def _test_options(command: Any) -> Any:
         "--results",
         type=click.Path(file_okay=False, path_type=Path),
         help="Where test results live (default: .hyperloop/tests in the repository).",
+    )(command)
+    command = click.option(
+        "--plan/--no-plan",
+        "run_plan",
+        default=True,
+        show_default=True,
+        help="Show the plan of trains merging would submit (the reconciler's, on the head).",
     )(command)
     return click.option(
         "--tests/--no-tests",
@@ -61,16 +73,19 @@ def local(
     author: str | None,
     repo_name: str | None,
     run_tests: bool,
+    run_plan: bool,
     results: Path | None,
     data_dir: Path | None,
 ) -> None:
     """Print the comment the bot would post for the change BASE..HEAD. No forge, no token."""
     from hyperloop_gitops.bot.run import local_report
+    from hyperloop_gitops.bot.trainplan import clone_plan
     from hyperloop_gitops.bot.wagontests import clone_tests
 
     tests = clone_tests(obj.repo, results=results, data_dir=data_dir) if run_tests else None
+    plan = clone_plan(obj.repo, results=results, data_dir=data_dir) if run_plan else None
     outcome = local_report(
-        obj.repo, base=base, head=head, author=author, repo=repo_name, tests=tests
+        obj.repo, base=base, head=head, author=author, repo=repo_name, tests=tests, plan=plan
     )
     click.echo(outcome.comment, nl=False)
 
@@ -128,6 +143,7 @@ def pr(  # noqa: PLR0917  (click passes each option as an argument)
     check_run: bool,
     no_throttle: bool,
     run_tests: bool,
+    run_plan: bool,
     results: Path | None,
     data_dir: Path | None,
 ) -> None:
@@ -136,7 +152,9 @@ def pr(  # noqa: PLR0917  (click passes each option as an argument)
     On an issue_comment event, act on its /hyperloop commands instead.
     """
     from hyperloop_gitops.bot.github import GitHubForge
-    from hyperloop_gitops.bot.run import process_comment, process_pull_request
+    from hyperloop_gitops.bot.respond import process_comment, reconciler_actions
+    from hyperloop_gitops.bot.run import process_pull_request
+    from hyperloop_gitops.bot.trainplan import clone_plan
     from hyperloop_gitops.bot.wagontests import clone_tests
 
     token = os.environ.get(TOKEN_ENV)
@@ -162,6 +180,7 @@ def pr(  # noqa: PLR0917  (click passes each option as an argument)
             web_url=server_url,
             fetch_token=token,
             tests=tests,
+            plan=clone_plan(obj.repo, results=results, data_dir=data_dir) if run_plan else None,
         )
         click.echo(
             f"pull request #{pr_number}: {outcome.view.author}: comment {outcome.comment_id}"
@@ -169,7 +188,9 @@ def pr(  # noqa: PLR0917  (click passes each option as an argument)
         click.echo(outcome.comment, nl=False)
 
     if number is None and "comment" in event:
-        result = process_comment(forge, obj.repo, event, rerun=run)
+        result = process_comment(
+            forge, obj.repo, event, rerun=run, train_action=reconciler_actions(obj.repo)
+        )
         for decision in result.decisions:
             click.echo(f"{decision.command.text}: {decision.reaction}")
         return
@@ -221,7 +242,8 @@ def serve(  # noqa: PLR0917  (click passes each option as an argument)
     api_url: str,
     server_url: str,
 ) -> None:
-    """Serve GitHub webhooks (secret in HYPERLOOP_WEBHOOK_SECRET, token in GITHUB_TOKEN).
+    """Serve GitHub webhooks (secret in HYPERLOOP_WEBHOOK_SECRET; token in GITHUB_TOKEN, or a
+    GitHub App: HYPERLOOP_GITHUB_APP_ID and HYPERLOOP_GITHUB_APP_KEY_FILE).
 
     The configuration repository (-C) must be a clone of the repository; the bot fetches each
     pull request into it before judging it.
@@ -238,9 +260,10 @@ def serve(  # noqa: PLR0917  (click passes each option as an argument)
     secret = os.environ.get(SECRET_ENV, "")
     if not secret:
         raise BotError(f"{SECRET_ENV} is not set: the server verifies every delivery with it")
+    app = _app_credentials()
     token = os.environ.get(TOKEN_ENV)
-    if not token:
-        raise BotError(f"{TOKEN_ENV} is not set: the bot needs a token to comment")
+    if app is None and not token:
+        raise BotError(f"set {TOKEN_ENV}, or {APP_ID_ENV} and {APP_KEY_ENV} to run as a GitHub App")
     if not repositories:
         origin = origin_repo(obj.repo)
         if origin is None:
@@ -251,7 +274,7 @@ def serve(  # noqa: PLR0917  (click passes each option as an argument)
     except ValueError as error:
         raise BotError(str(error)) from error
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
-    service = Service(root=obj.repo, token=token, api_url=api_url, server_url=server_url)
+    service = Service(root=obj.repo, token=token, app=app, api_url=api_url, server_url=server_url)
     config = WebhookConfig(
         secret=secret.encode(),
         repositories=allowed,
@@ -268,6 +291,23 @@ def serve(  # noqa: PLR0917  (click passes each option as an argument)
         server.serve_forever()
     except KeyboardInterrupt:
         echo_err("hyperloop bot: stopped")
+
+
+def _app_credentials() -> AppCredentials | None:
+    """The GitHub App of HYPERLOOP_GITHUB_APP_ID and HYPERLOOP_GITHUB_APP_KEY_FILE, if set."""
+    from hyperloop_gitops.bot.service import AppCredentials
+
+    app_id = os.environ.get(APP_ID_ENV)
+    key_file = os.environ.get(APP_KEY_ENV)
+    if not app_id and not key_file:
+        return None
+    if not (app_id and key_file):
+        raise BotError(f"a GitHub App needs both {APP_ID_ENV} and {APP_KEY_ENV}")
+    try:
+        key = Path(key_file).read_text(encoding="utf-8")
+    except OSError as error:
+        raise BotError(f"cannot read the app's private key {key_file}: {error.strerror}") from None
+    return AppCredentials(app_id=app_id, private_key=key)
 
 
 def _read_event(path: Path | None) -> dict[str, Any]:

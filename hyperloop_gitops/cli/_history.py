@@ -166,10 +166,15 @@ def notifications(obj: Obj, user: str | None, rev: str, as_json: bool) -> None:
     who = f" for @{user}" if user else ""
     count = f"{len(items)} notification" + ("s" if len(items) != 1 else "")
     click.echo(f"🔔 {count}{who}")
+    mine = {a for a, people in found.members.items() if user in people} if user else None
     for n in reversed(items):
         when = n.time[:16].replace("T", " ")
         by = f"@{n.author.login}" if n.author.login else n.author.name
         click.echo(f"\n{when}  {n.commit[:8]}  {by}")
         click.echo(f"    {n.message}")
-        if n.wagons:
-            click.echo(f"    your wagons: {', '.join(n.wagons)} ({', '.join(n.analyses)})")
+        # A user reads about their own analyses' wagons; without --user, about all of them.
+        analyses = [a for a in n.analyses if mine is None or a in mine]
+        wagons = [w for w in n.wagons if w.split("/", 1)[0] in analyses]
+        if wagons:
+            label = "your wagons" if user else "wagons"
+            click.echo(f"    {label}: {', '.join(wagons)} ({', '.join(analyses)})")

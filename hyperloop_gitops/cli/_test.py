@@ -1,23 +1,26 @@
-"""`hyperloop test` (run a wagon test) and `hyperloop perf-graphs` (draw performance graphs)."""
+"""`hyperloop test` (run a wagon test) and `hyperloop perf-graphs` (draw performance graphs).
+
+The testing package (numpy, psutil, matplotlib) is imported inside the commands, so that
+``hyperloop --help`` and every other command do not pay for it.
+"""
 
 from __future__ import annotations
 
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-from pydantic import TypeAdapter, ValidationError
 
 from hyperloop_gitops.cli._app import Obj, main
 from hyperloop_gitops.errors import HyperloopError
-from hyperloop_gitops.testing import perfmetrics, report
-from hyperloop_gitops.testing.graphs import write_graphs
-from hyperloop_gitops.testing.runner import Tick
-from hyperloop_gitops.testing.status import Status
-from hyperloop_gitops.testing.store import DEFAULT_TESTS_DIR, ResultStore, TestResult
 
-EXIT_CODES = {Status.DONE: 0, Status.FAILED: 1, Status.WARNING: 3}
+if TYPE_CHECKING:
+    from hyperloop_gitops.testing.runner import Tick
+    from hyperloop_gitops.testing.store import TestResult
+
+EXIT_CODES = {"done": 0, "failed": 1, "warning": 3}
 """``hyperloop test`` exits 0 for 🌟, 3 for ❗ and 1 for 💣 (and for any user error)."""
 _PLAIN_PROGRESS_EVERY_S = 10.0
 _TTY_PROGRESS_EVERY_S = 0.5
@@ -35,6 +38,8 @@ class _Progress:
         self.drawn = False
 
     def __call__(self, tick: Tick) -> None:
+        from hyperloop_gitops.testing import report
+
         if tick.elapsed_s < self.next:
             return
         self.next = tick.elapsed_s + self.every
@@ -96,7 +101,9 @@ def test_command(
     user error).
     """
     from hyperloop_gitops.config import load_valid_repository
+    from hyperloop_gitops.testing import report
     from hyperloop_gitops.testing.plan import plan_wagon_test
+    from hyperloop_gitops.testing.store import DEFAULT_TESTS_DIR, ResultStore
     from hyperloop_gitops.testing.wagon_test import run_wagon_test
 
     repository = load_valid_repository(obj.repo)
@@ -128,7 +135,7 @@ def test_command(
             click.echo()
         for line in report.summary(outcome.result, reused=outcome.reused):
             click.echo(line)
-    code = EXIT_CODES.get(outcome.result.status, 1)
+    code = EXIT_CODES.get(outcome.result.status.value, 1)
     if code:
         raise SystemExit(code)
 
@@ -138,6 +145,10 @@ class HistoryError(HyperloopError):
 
 
 def _load_history(path: Path) -> list[TestResult]:
+    from pydantic import TypeAdapter, ValidationError
+
+    from hyperloop_gitops.testing.store import TestResult
+
     try:
         document = json.loads(path.read_text(encoding="utf-8"))
     except OSError as error:
@@ -185,6 +196,9 @@ def perf_graphs(metrics_file: Path, out_dir: Path, formats: str, history: Path |
     private memory and CPU, and with --history the PSS, CPU/wall time/throughput and output
     size of a series of tests.
     """
+    from hyperloop_gitops.testing import perfmetrics
+    from hyperloop_gitops.testing.graphs import write_graphs
+
     metrics = perfmetrics.load(metrics_file)
     results = _load_history(history) if history is not None else []
     written = write_graphs(

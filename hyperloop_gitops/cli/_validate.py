@@ -105,20 +105,36 @@ def _summary(
     default=None,
     help="Folder for the schema files [default: schemas/ in the repository].",
 )
-@click.option("--check", is_flag=True, help="Only check that the committed schemas are fresh.")
+@click.option("--check", is_flag=True, help="Only check that the committed files are fresh.")
+@click.option(
+    "--markdown", is_flag=True, help="Print the field reference (Markdown) instead of writing."
+)
 @click.pass_obj
-def schema(obj: Obj, output: Path | None, check: bool) -> None:
+def schema(obj: Obj, output: Path | None, check: bool, markdown: bool) -> None:
     """Write the JSON Schema of every kind of configuration file (schemas/*.schema.json).
 
     Config files name their schema with `# yaml-language-server: $schema=...`, so editors
-    complete keys and flag mistakes as you type.
+    complete keys and flag mistakes as you type. When the repository has a
+    docs/configuration.md with the reference markers, its field reference is regenerated too.
     """
+    from hyperloop_gitops.config.docs import reference_is_fresh, render_reference, update_document
     from hyperloop_gitops.config.schema import check_schemas, write_schemas
+    from hyperloop_gitops.errors import HyperloopError
 
+    if markdown:
+        click.echo(render_reference(), nl=False)
+        return
     folder = output if output is not None else obj.repo / "schemas"
+    document = obj.repo / "docs" / "configuration.md"
     if check:
         check_schemas(folder)
+        if document.is_file() and not reference_is_fresh(document):
+            raise HyperloopError(
+                f"stale field reference in {document}; regenerate with `hyperloop schema`"
+            )
         click.echo(f"{folder}: schemas are fresh")
         return
     for path in write_schemas(folder):
         click.echo(f"wrote {path}")
+    if document.is_file() and update_document(document):
+        click.echo(f"wrote {document} (field reference)")

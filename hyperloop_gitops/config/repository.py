@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Mapping
+import gc
+from collections.abc import Callable, Hashable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -189,6 +191,31 @@ def load_repository(
     ``overlay`` maps repository-relative paths to new content (``None`` deletes a file): the
     editing commands validate a change this way before writing anything.
     """
+    with _collector_paused():
+        return _load(root, overlay, max_file_bytes)
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause Python's cycle collector while loading.
+
+    Loading allocates millions of small objects that all stay alive (values, models, texts);
+    the collector would rescan them again and again, which grows with the square of the
+    repository's size (a third of the time at 20,000 wagons). Loading makes no garbage
+    cycles worth collecting early; the collector runs again as soon as loading ends.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _load(
+    root: Path, overlay: Mapping[str, bytes | None] | None, max_file_bytes: int
+) -> LoadResult:
     from hyperloop_gitops.config.checks import check_repository
 
     root = root.resolve()

@@ -218,7 +218,15 @@ class Parsed:
 
 
 def _error(file: str, line: int, column: int, message: str, code: str) -> Diagnostic:
-    return Diagnostic(file, line, column, "error", message, code=code)
+    return Diagnostic(file, line, column, "error", printable(message), code=code)
+
+
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def printable(text: str) -> str:
+    """``text`` with control and bidi characters escaped, so a finding stays one honest line."""
+    return _UNPRINTABLE.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
 
 
 def _decode(file: str, raw: bytes) -> tuple[str | None, Diagnostic | None]:
@@ -485,8 +493,8 @@ def resolve(
         line,
         column,
         "warning" if severity == "warning" else "error",
-        message,
-        key_path=tuple(path),
+        printable(message),
+        key_path=tuple(printable(p) if isinstance(p, str) else p for p in path),
         code=code,
     )
 

@@ -10,6 +10,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$"
 LOGIN_PATTERN = r"^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}$"
 TEAM_PATTERN = r"^@[A-Za-z0-9][A-Za-z0-9-]{0,38}/[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$"
+PRINCIPAL_PATTERN = f"^(?:{LOGIN_PATTERN[1:-1]}|{TEAM_PATTERN[1:-1]})$"
 TAG_PATTERN = r"^(?:O2Physics::)?[A-Za-z0-9][A-Za-z0-9._-]{0,99}$"
 WAGON_REF_PATTERN = r"^(?:[A-Za-z0-9][A-Za-z0-9_-]{0,63}/)?[A-Za-z0-9][A-Za-z0-9_-]{0,63}$"
 PERIOD_PATTERN = r"^LHC\d{2}[a-z0-9_]+$"
@@ -61,7 +62,7 @@ Login = Annotated[
 
 Principal = Annotated[
     str,
-    Field(json_schema_extra={"pattern": f"{LOGIN_PATTERN[:-1]}|{TEAM_PATTERN[1:]}"}),
+    Field(json_schema_extra={"pattern": PRINCIPAL_PATTERN}),
     AfterValidator(
         lambda v: (
             v

@@ -51,7 +51,7 @@ from hyperloop_gitops.testing.plan import plan_from_spec, plan_wagon_test
 from hyperloop_gitops.testing.status import Status
 from hyperloop_gitops.testing.store import ResultStore, TestResult
 from hyperloop_gitops.testing.wagon_test import run_wagon_test
-from hyperloop_gitops.train import TrainSpec, build_train_spec
+from hyperloop_gitops.train import TrainSpec, build_train_spec, content_hash
 from hyperloop_gitops.train.inputs import dataset_files
 
 FAULT_ENV = "HYPERLOOP_FAULT"
@@ -200,7 +200,7 @@ class Reconciler:
             train_id=composed.id,
         )
         fault_point("after-intent")
-        self._write_train_files(train, composed)
+        self._write_train_files(train, dict(composed.full_config))
         report.composed.append(train.id)
         self.progress(f"+ {train.id} composed on {train.dataset}: {_wagons(train)}")
         self._carry(train, report, composed)
@@ -208,10 +208,18 @@ class Reconciler:
     def _carry(
         self, train: TrainRun, report: ApplyReport, composed: ComposedTrain | None = None
     ) -> None:
+        spec = composed.spec if composed is not None else None
+        if not (self.layout.train_dir(train.id) / "full_config.json").is_file():
+            # the intent was written, the files not yet (a crash between the two)
+            spec = self._recompose(train)
+            problem = self._rewrite_train_files(train, spec)
+            if problem is not None:
+                self.state.transition(train.id, TrainState.FAILED, by=self.actor, reason=problem)
+                return
         if train.state == TrainState.COMPOSED:
             train = self.state.transition(train.id, TrainState.TESTING, by=self.actor)
         if train.state == TrainState.TESTING:
-            spec = composed.spec if composed is not None else self._recompose(train)
+            spec = spec if spec is not None else self._recompose(train)
             if spec is None:
                 self.state.transition(
                     train.id,
@@ -300,10 +308,20 @@ class Reconciler:
             for index, group in enumerate(split_jobs(files, per_job))
         ]
 
-    def _write_train_files(self, train: TrainRun, composed: ComposedTrain) -> None:
+    def _rewrite_train_files(self, train: TrainRun, spec: TrainSpec | None) -> str | None:
+        """Write a stored train's files again from its recomposed spec; why not, if it can't."""
+        if spec is None:
+            return "its wagons are no longer enabled as composed; nothing was submitted"
+        full_config = spec.full_config()
+        if content_hash(full_config) != train.full_config_digest:
+            return "the configuration changed before the train was submitted; nothing was submitted"
+        self._write_train_files(train, full_config)
+        return None
+
+    def _write_train_files(self, train: TrainRun, full_config: dict[str, object]) -> None:
         folder = self.layout.train_dir(train.id)
-        full_config = json.dumps(dict(composed.full_config), indent=2, sort_keys=True) + "\n"
-        atomic_write_bytes(folder / "full_config.json", full_config.encode())
+        text = json.dumps(full_config, indent=2, sort_keys=True) + "\n"
+        atomic_write_bytes(folder / "full_config.json", text.encode())
         listing = [{"index": j.index, "run": j.run, "workdir": j.workdir} for j in train.jobs]
         atomic_write_bytes(folder / JOBS_FILE, (json.dumps(listing, indent=1) + "\n").encode())
         for job in train.jobs:
@@ -346,7 +364,12 @@ class Reconciler:
 
     def _submit_jobs(self, train: TrainRun) -> TrainRun:
         """Submit what the backend does not hold yet, record the ids, move to ``submitted``."""
-        found = {f.index: f for f in _retry(lambda: self.backend.find(train.id), "find jobs")}
+        found = {
+            f.index: f
+            for f in self._retry(
+                lambda: self.backend.find(train.id), f"find the jobs of {train.id}"
+            )
+        }
         usable = {
             index: f.backend_id
             for index, f in found.items()
@@ -354,18 +377,17 @@ class Reconciler:
         }
         todo = [j for j in train.jobs if j.backend_id is None and j.index not in usable]
         stale = [found[j.index].backend_id for j in todo if j.index in found]
-        forget = getattr(self.backend, "forget", None)
-        if stale and callable(forget):
-            forget(stale)
+        if stale:
+            self.backend.forget(stale)
         if todo:
             specs = [self._job_spec(train, j) for j in todo]
-            ids = _retry(lambda: self.backend.submit(train, specs), f"submit {train.id}")
+            ids = self._retry(lambda: self.backend.submit(train, specs), f"submit {train.id}")
             fault_point("after-submit")
             usable.update({j.index: i for j, i in zip(todo, ids, strict=True)})
         job_ids = [usable.get(j.index) or j.backend_id for j in train.jobs]
         if MERGE_INDEX not in usable:
             after = [i for i in job_ids if i is not None]
-            merge_id = _retry(
+            merge_id = self._retry(
                 lambda: self.backend.submit_merge(train, self._merge_spec(train), after),
                 f"submit the merge of {train.id}",
             )
@@ -420,7 +442,7 @@ class Reconciler:
         merge = train.merges[0] if train.merges else None
         if merge is not None and merge.backend_id is not None:
             ids.append(merge.backend_id)
-        statuses = _retry(lambda: self.backend.poll(ids), f"poll {train.id}")
+        statuses = self._retry(lambda: self.backend.poll(ids), f"poll {train.id}")
         fault_point("after-poll")
         jobs = tuple(
             j.model_copy(
@@ -491,7 +513,7 @@ class Reconciler:
         if train.merges and train.merges[0].backend_id:
             ids.append(str(train.merges[0].backend_id))
         if ids:
-            _retry(lambda: self.backend.kill(ids), f"kill {train_id}")
+            self._retry(lambda: self.backend.kill(ids), f"kill {train_id}")
         self.state.record_action(train_id, action="kill", by=by, reason=reason)
         return self.state.transition(train_id, TrainState.KILLED, by=by, reason=reason)
 
@@ -509,9 +531,8 @@ class Reconciler:
         stale = [j.backend_id for j in again if j.backend_id]
         if train.merges and train.merges[0].backend_id:
             stale.append(str(train.merges[0].backend_id))
-        forget = getattr(self.backend, "forget", None)
-        if stale and callable(forget):
-            forget(stale)
+        if stale:
+            self.backend.forget(stale)
         jobs = tuple(
             j.model_copy(update={"backend_id": None, "state": JobState.PENDING, "exit_code": None})
             if j in again
@@ -520,6 +541,29 @@ class Reconciler:
         )
         self.state.update(train_id, jobs=jobs, merges=())
         return self._submit_jobs(self.state.get(train_id))
+
+    def _retry(self, action: Callable[[], T], what: str, attempts: int = RETRIES) -> T:
+        """Run a backend command, retrying with backoff; each failure goes to the event log."""
+        delay = 0.5
+        for attempt in range(1, attempts + 1):
+            try:
+                return action()
+            except BackendError as error:
+                self.state.record(
+                    actor=self.actor,
+                    kind="backend.error",
+                    subject=self.backend_name,
+                    details={"what": what, "attempt": attempt, "error": str(error)},
+                )
+                if attempt == attempts:
+                    raise BackendError(
+                        f"{what} failed {attempts} times: {error}; nothing was recorded as "
+                        "done, so the next `hyperloop reconcile --apply` tries again"
+                    ) from error
+                self.progress(f"! {what} failed ({error}); retrying in {delay:g} s")
+                time.sleep(delay)
+                delay *= 2
+        raise AssertionError("unreachable")
 
     def _run_wagon_test(self, wagon_id: str, dataset: str, tag: str) -> TestResult:
         plan = plan_wagon_test(
@@ -544,23 +588,6 @@ def _python_env() -> dict[str, str]:
     import hyperloop_gitops
 
     return {"PYTHONPATH": str(Path(hyperloop_gitops.__file__).resolve().parents[1])}
-
-
-def _retry(action: Callable[[], T], what: str, attempts: int = RETRIES) -> T:
-    """Run a backend command, retrying with backoff; a last failure says what to do."""
-    delay = 0.5
-    for attempt in range(1, attempts + 1):
-        try:
-            return action()
-        except BackendError as error:
-            if attempt == attempts:
-                raise BackendError(
-                    f"{what} failed {attempts} times: {error}; nothing was recorded as done, "
-                    "so the next `hyperloop reconcile --apply` tries again"
-                ) from error
-            time.sleep(delay)
-            delay *= 2
-    raise AssertionError("unreachable")
 
 
 def jobs_summary(trains: Sequence[TrainRun]) -> dict[str, int]:

@@ -31,6 +31,7 @@ class Production:
     runs: tuple[int, ...]
     data_type: DataType
     anchor: str
+    production_tag: str
 
 
 @dataclass(frozen=True)
@@ -76,6 +77,7 @@ def productions_of(repository: Any, dataset_name: str) -> tuple[Any, list[Produc
                 runs=runs,
                 data_type="mc" if mc else "data",
                 anchor=anchor,
+                production_tag=(runlist.mc_tag or "") if mc else "",
             )
         )
     return dataset, out
@@ -129,5 +131,6 @@ def generate_dataset(
             seed=seed,
             data_type=production.data_type,
             anchor=production.anchor,
+            production_tag=production.production_tag,
         )
     return GeneratedDataset(dataset_name, root, tuple(files), collisions_per_dataframe)

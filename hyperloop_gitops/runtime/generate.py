@@ -71,11 +71,13 @@ def generate_files(
     data_type: DataType = "data",
     resonance_fraction: float = 0.3,
     anchor: str = "",
+    production_tag: str = "",
 ) -> list[Path]:
     """Write ``files_per_run`` AO2D files for each run and return their paths, in order.
 
     ``data_type="mc"`` adds generated particles and labels and marks the metadata as MC;
-    ``anchor`` names the anchored production of an MC set (``AnchorProduction``).
+    ``anchor`` names the anchored production of an MC set (``AnchorProduction``) and
+    ``production_tag`` its MC tag (``LPMProductionTag``; default: the period).
     """
     for name, value in (
         ("files_per_run", files_per_run),
@@ -109,7 +111,7 @@ def generate_files(
                     "RecoPassName": pass_name,
                     "AnchorProduction": anchor,
                     "AnchorPassName": pass_name if data_type == "mc" else "",
-                    "LPMProductionTag": period,
+                    "LPMProductionTag": production_tag or period,
                     "O2Version": f"hyperloop-gitops-{__version__}",
                     "ROOTVersion": "none (written by uproot)",
                 },

@@ -37,7 +37,8 @@ class Ao2dReader:
 
     def _read_file(self, path: Path) -> Iterator[Frame]:
         try:
-            handle = uproot.open(path)
+            # Memory-mapped reads: no I/O thread, so the reader's CPU is all in this thread.
+            handle = uproot.open(path, handler=uproot.MemmapSource)
         except FileNotFoundError as error:
             raise InputError(f"input file {path} does not exist") from error
         except (OSError, ValueError) as error:
@@ -65,7 +66,11 @@ class Ao2dReader:
             missing = [c for c in columns if c not in tree]
             if missing:
                 raise InputError(f"{path}: {name}/{table} has no branch {missing[0]}")
-            tables[table] = tree.arrays(columns, library="np")
+            arrays = tree.arrays(columns, library="np")
+            for array in arrays.values():
+                # Shared by every task of the train: one task must not change another's input.
+                array.setflags(write=False)
+            tables[table] = arrays
             for column in columns:
                 branch = tree[column]
                 self.bytes_compressed += branch.compressed_bytes

@@ -31,6 +31,8 @@ class Task:
       wagon's dependencies must produce;
     - ``produces``: products this task publishes for dependents (arrays, one per row);
     - ``derived_tables``: tree name -> column -> dtype of derived data it can write;
+    - ``derived_indices``: derived tree -> index column -> the derived tree it points into
+      (so merged output data frames keep indices right);
     - ``configurables``: its options, with types, defaults and descriptions.
     """
 
@@ -40,6 +42,7 @@ class Task:
     requires: ClassVar[tuple[str, ...]] = ()
     produces: ClassVar[tuple[str, ...]] = ()
     derived_tables: ClassVar[Mapping[str, Mapping[str, str]]] = {}
+    derived_indices: ClassVar[Mapping[str, Mapping[str, str]]] = {}
     configurables: ClassVar[tuple[Configurable, ...]] = ()
 
     def __init__(self, options: Mapping[str, object]) -> None:
@@ -198,5 +201,8 @@ class FrameView:
     def cached(self, key: str, compute: Callable[[], T]) -> T:
         """A value computed once per frame and shared by every task (e.g. track pT)."""
         if key not in self._frame.cache:
-            self._frame.cache[key] = compute()
+            value = compute()
+            if isinstance(value, np.ndarray):
+                value.setflags(write=False)
+            self._frame.cache[key] = value
         return self._frame.cache[key]  # type: ignore[return-value]

@@ -15,6 +15,7 @@ from typing import Any
 
 from hyperloop_gitops.diagnostics import format_key_path
 from hyperloop_gitops.errors import HyperloopError, WorkflowError
+from hyperloop_gitops.runtime import layout
 from hyperloop_gitops.runtime.configurables import check_options, resolve_options
 from hyperloop_gitops.runtime.fullconfig import TrainConfig, WagonRun
 from hyperloop_gitops.runtime.output import OutputWriter
@@ -25,6 +26,7 @@ from hyperloop_gitops.runtime.task import Frame, FrameView, Task
 READER = "internal-dpl-aod-reader"
 WRITER = "internal-dpl-aod-writer"
 SAMPLE_INTERVAL_S = 0.1
+DEFAULT_MAX_DF_SIZE = 100_000_000  # Hyperloop's default "max DF size" of derived data
 
 
 class TaskFailedError(WorkflowError):
@@ -225,13 +227,18 @@ def run_train(
         start = time.thread_time()
         for instance in instances:
             if instance.derived_tables:
-                tables = frame.derived.get(instance.device, {})
-                writer.write_derived(
-                    instance.wagon.suffix,
-                    frame.name,
-                    {t: tables[t] for t in instance.derived_tables if t in tables},
-                    type(instance.task).derived_tables,
-                    reader.metadata,
+                task = type(instance.task)
+                derived = instance.wagon.derived_data or {}
+                writer.add_derived(
+                    suffix=instance.wagon.suffix,
+                    frame=frame.name,
+                    file=frame.file,
+                    tables=frame.derived.get(instance.device, {}),
+                    keep=instance.derived_tables,
+                    types=task.derived_tables,
+                    indices=task.derived_indices,
+                    metadata=reader.metadata,
+                    max_df_size=int(derived.get("max_df_size", DEFAULT_MAX_DF_SIZE)),
                 )
         clocks[WRITER].cpu_s += time.thread_time() - start
         if time.perf_counter() - last_sample >= SAMPLE_INTERVAL_S:
@@ -250,9 +257,9 @@ def run_train(
     return {
         "package_tag": config.package_tag,
         "dataset": config.dataset,
-        "events": reader.rows["O2collision_001"],
-        "collisions": reader.rows["O2collision_001"],
-        "tracks": reader.rows["O2track_iu"],
+        "events": reader.rows[layout.COLLISION],
+        "collisions": reader.rows[layout.COLLISION],
+        "tracks": reader.rows[layout.TRACK],
         "dataframes": reader.frames,
         "bytes_read": reader.bytes_compressed,
         "bytes_read_uncompressed": reader.bytes_uncompressed,

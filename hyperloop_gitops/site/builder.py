@@ -91,7 +91,7 @@ def build_site(repo_root: Path, output: Path, state_dir: Path | None = None) -> 
     trainpages.build_all(writer)
     feeds.build_all(writer)
     searchindex.build(writer)
-    missing = [m for m in vars(data.missing).values() if m]
+    missing = list(dict.fromkeys(m for m in vars(data.missing).values() if m))
     return BuildReport(
         output=output,
         pages=writer.pages,

@@ -76,10 +76,15 @@ def enabled_pairs(data: SiteData) -> list[tuple[str, str]]:
 
 def counts(data: SiteData) -> Counts:
     """The numbers of the dashboard's first row."""
-    latest = latest_tests(data.tests)
-    in_trains = {
-        (w.id, t.dataset) for t in data.trains if t.state in ACTIVE_TRAIN_STATES for w in t.wagons
-    }
+    latest = latest_tests(data.wagon_tests)
+    # A wagon whose test is done waits for a train until a train that has not failed takes it
+    # on that dataset after the test.
+    taken: dict[tuple[str, str], dt.datetime] = {}
+    for train in data.trains:
+        if train.state in ACTIVE_TRAIN_STATES or train.state == "done":
+            for wagon in train.wagons:
+                key = (wagon.id, train.dataset)
+                taken[key] = max(taken.get(key, train.created), train.created)
     waiting_test = tests_running = waiting_train = 0
     for pair in enabled_pairs(data):
         test = latest.get(pair)
@@ -87,7 +92,9 @@ def counts(data: SiteData) -> Counts:
             waiting_test += 1
         elif test.status == "running":
             tests_running += 1
-        elif test.status == "done" and pair not in in_trains:
+        elif test.status == "done" and (
+            pair not in taken or (test.time is not None and taken[pair] < test.time)
+        ):
             waiting_train += 1
     states = Counter(t.state for t in data.trains)
     jobs = Counter(j.state for t in data.trains if t.state in ACTIVE_TRAIN_STATES for j in t.jobs)
@@ -115,7 +122,7 @@ def last_week(data: SiteData) -> LastWeek:
         return LastWeek(0, 0, None, None, None)
     start = data.now - dt.timedelta(days=7)
     finished = [t for t in data.trains if t.state == "done" and t.finished and t.finished > start]
-    tests = [t for t in data.tests if t.time is not None and t.time > start]
+    tests = [t for t in data.wagon_tests if t.time is not None and t.time > start]
     return LastWeek(
         finished_trains=len(finished),
         wagon_tests=len(tests),
@@ -170,7 +177,7 @@ def weekly(data: SiteData) -> tuple[list[str], dict[str, list[float]], dict[str,
                     done[w] += 1
                 elif job.state == "failed":
                     failed[w] += 1
-    for test in data.tests:
+    for test in data.wagon_tests:
         if (w := week_of(test.time)) is not None:
             tests[w] += 1
     return (

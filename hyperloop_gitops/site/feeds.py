@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from xml.sax.saxutils import escape, quoteattr
 
 from hyperloop_gitops.site.pages import user_logins
+from hyperloop_gitops.site.views import NotificationView
 
 if TYPE_CHECKING:
     from hyperloop_gitops.site.builder import Writer
@@ -18,15 +19,15 @@ def _stamp(time: dt.datetime) -> str:
     return time.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def _content(note: NotificationView) -> str:
+    return f"{note.text} (analyses {', '.join(note.analyses)}; changed by {note.author})"
+
+
 def build_all(writer: Writer) -> None:
     """One feed per user; ``updated`` is the newest notification (else the data's "now")."""
     data = writer.data
     for login in user_logins(data):
-        mine = sorted(
-            (n for n in data.notifications if n.login == login),
-            key=lambda n: (n.time, n.id),
-            reverse=True,
-        )
+        mine = data.notifications_of(login)
         updated = mine[0].time if mine else (data.now or _EPOCH)
         lines = [
             '<?xml version="1.0" encoding="utf-8"?>',
@@ -42,10 +43,10 @@ def build_all(writer: Writer) -> None:
             lines += [
                 "  <entry>",
                 f"    <id>urn:hyperloop-gitops:notification:{escape(note.id)}</id>",
-                f"    <title>{escape(note.title)}</title>",
+                f"    <title>{escape(note.text)}</title>",
                 f"    <updated>{_stamp(note.time)}</updated>",
                 f"    <category term={quoteattr(note.kind)}/>",
-                f'    <content type="text">{escape(note.text)}</content>',
+                f'    <content type="text">{escape(_content(note))}</content>',
             ]
             if note.link:
                 lines.append(f'    <link rel="alternate" href={quoteattr("../" + note.link)}/>')

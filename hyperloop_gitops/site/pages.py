@@ -13,7 +13,13 @@ from typing import TYPE_CHECKING, Any
 
 from hyperloop_gitops.site import dashboard, plots
 from hyperloop_gitops.site.render import flatten_options
-from hyperloop_gitops.site.testplots import headlines, pick, statistics_graphs, test_graphs
+from hyperloop_gitops.site.testplots import (
+    all_metrics,
+    format_metric,
+    headlines,
+    statistics_graphs,
+    test_graphs,
+)
 from hyperloop_gitops.site.views import HistoryEntry, SiteData, TestView
 
 if TYPE_CHECKING:
@@ -26,9 +32,9 @@ RECENT_TRAINS = 50
 def build_all(writer: Writer) -> None:
     """Every page of this module."""
     data = writer.data
-    latest = dashboard.latest_tests(data.tests)
+    latest = dashboard.latest_tests(data.wagon_tests)
     tests_of: dict[str, list[TestView]] = defaultdict(list)
-    for test in data.tests:
+    for test in data.wagon_tests:
         tests_of[test.wagon].append(test)
     rows = _wagon_rows(data, latest)
     dependents = _dependents(data)
@@ -49,7 +55,7 @@ def build_all(writer: Writer) -> None:
         "notifications.html",
         "notifications.html",
         title="Notifications",
-        notifications=sorted(data.notifications, key=lambda n: (n.login, n.time, n.id)),
+        notifications=list(reversed(data.notifications)),
     )
     writer.render("performance.html", "performance.html", title="Performance Graphs")
     writer.render("search.html", "search.html", title="Search")
@@ -111,7 +117,7 @@ def _dashboard(writer: Writer) -> None:
             "datasets": len(data.repository.datasets),
             "runlists": len(data.repository.runlists),
             "trains": len(data.trains),
-            "tests": len(data.tests),
+            "tests": len(data.wagon_tests),
         },
     )
 
@@ -229,7 +235,12 @@ def _wagon(
     for test in tests:
         newest[(test.dataset, test.subwagon)] = test
     results = [
-        {"test": t, "headlines": headlines(t), "graphs": test_graphs(writer, t)}
+        {
+            "test": t,
+            "headlines": headlines(t),
+            "metrics": all_metrics(t),
+            "graphs": test_graphs(writer, t),
+        }
         for _, t in sorted(newest.items(), key=lambda kv: (kv[0][0], kv[0][1] or ""))
     ]
     page = f"wagons/{analysis}/{name}.html"
@@ -311,6 +322,10 @@ def _enabler(history: tuple[HistoryEntry, ...], dataset: str) -> HistoryEntry | 
     return None
 
 
+def _maybe(name: str, value: float | None) -> str:
+    return "–" if value is None else format_metric(name, value)
+
+
 def _submission(writer: Writer, latest: dict[tuple[str, str], TestView]) -> None:
     data = writer.data
     repo = data.repository
@@ -327,11 +342,11 @@ def _submission(writer: Writer, latest: dict[tuple[str, str], TestView]) -> None
             entry = wagon.enablement(dataset)
             test = latest.get((wagon_id, dataset))
             numbers = test.numbers if test else {}
-            cpu = pick(numbers, ("expected", "cpu"))
-            pss = pick(numbers, ("pss", "av")) or pick(numbers, ("pss", "max"))
-            private = pick(numbers, ("private", "max"))
-            totals["cpu"] += cpu[1] if cpu else 0.0
-            totals["pss"] += pss[1] if pss else 0.0
+            cpu = numbers.get("whole_dataset.cpu_years")
+            pss = numbers.get("pss.avg_bytes")
+            private = numbers.get("private.avg_bytes")
+            totals["cpu"] += cpu or 0.0
+            totals["pss"] += pss or 0.0
             rows.append(
                 {
                     "wagon_id": wagon_id,
@@ -339,14 +354,21 @@ def _submission(writer: Writer, latest: dict[tuple[str, str], TestView]) -> None
                     "package": entry.package.describe() if entry else "",
                     "enabler": _enabler(data.history("wagon", wagon_id).entries, dataset),
                     "test": test,
-                    "cpu": cpu,
-                    "pss": pss,
-                    "private": private,
-                    "running_cpu": totals["cpu"],
+                    "cpu": _maybe("whole_dataset.cpu_years", cpu),
+                    "pss": _maybe("pss.avg_bytes", pss),
+                    "private": _maybe("private.avg_bytes", private),
+                    "running_cpu": format_metric("whole_dataset.cpu_years", totals["cpu"]),
                 }
             )
         if rows:
-            groups.append({"dataset": repo.datasets[dataset_name], "rows": rows, "totals": totals})
+            groups.append(
+                {
+                    "dataset": repo.datasets[dataset_name],
+                    "rows": rows,
+                    "cpu": format_metric("whole_dataset.cpu_years", totals["cpu"]),
+                    "pss": format_metric("pss.avg_bytes", totals["pss"]),
+                }
+            )
     writer.render("submission.html", "submission.html", title="Train Submission", groups=groups)
 
 
@@ -368,9 +390,5 @@ def _users(writer: Writer, rows: dict[str, list[dict[str, Any]]]) -> None:
             name=names.get(login, ""),
             analyses=mine,
             wagons={a.name: rows.get(a.name, []) for a in mine},
-            notifications=sorted(
-                (n for n in data.notifications if n.login == login),
-                key=lambda n: (n.time, n.id),
-                reverse=True,
-            ),
+            notifications=data.notifications_of(login),
         )

@@ -15,7 +15,6 @@ import matplotlib
 matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt
-from matplotlib.lines import Line2D
 
 # Any: matplotlib types rc keys as a Literal union that a plain dict cannot satisfy.
 _STYLE: Any = {
@@ -67,77 +66,6 @@ def bar_chart(
         if len(series) > 1:
             ax.legend(frameon=False, loc="upper left")
         return _svg(fig)
-
-
-def time_series(
-    lines: Mapping[str, Sequence[tuple[float, float]]], *, title: str, xlabel: str, ylabel: str
-) -> str:
-    """One line per entry of ``lines``: points (x, y)."""
-    with matplotlib.rc_context(_STYLE):
-        fig, ax = plt.subplots(figsize=(6.4, 2.8))
-        for i, (name, points) in enumerate(lines.items()):
-            xs = [p[0] for p in points]
-            ys = [p[1] for p in points]
-            ax.plot(
-                xs,
-                ys,
-                label=name,
-                color=_COLORS[i % len(_COLORS)],
-                marker="." if len(points) < 30 else None,
-                linewidth=1.2,
-            )
-        ax.set_title(title)
-        ax.set_xlabel(xlabel)
-        ax.set_ylabel(ylabel)
-        if 1 < len(lines) <= 10:
-            ax.legend(frameon=False, fontsize=7, loc="upper left")
-        return _svg(fig)
-
-
-def panels(
-    rows: Sequence[tuple[str, str, Mapping[str, Sequence[tuple[float, float]]]]],
-    *,
-    xlabel: str,
-) -> str:
-    """Stacked line plots sharing the x axis: (title, ylabel, name -> points) per panel.
-
-    One legend under the panels names the lines (the same names in every panel).
-    """
-    with matplotlib.rc_context(_STYLE):
-        fig, axes = plt.subplots(
-            len(rows), 1, figsize=(6.4, 1.9 * len(rows) + 0.7), sharex=True, squeeze=False
-        )
-        names: list[str] = []
-        for (title, ylabel, lines), ax in zip(rows, axes[:, 0], strict=True):
-            for name, points in lines.items():
-                if name not in names:
-                    names.append(name)
-                color = _COLORS[names.index(name) % len(_COLORS)]
-                ax.plot(
-                    [p[0] for p in points],
-                    [p[1] for p in points],
-                    color=color,
-                    marker="." if len(points) < 30 else None,
-                    linewidth=1.2,
-                    label=name,
-                )
-            ax.set_title(title, loc="left")
-            ax.set_ylabel(ylabel)
-        axes[-1, 0].set_xlabel(xlabel)
-        handles = [Line2D([], [], color=_COLORS[i % len(_COLORS)]) for i in range(len(names))]
-        height = 1.9 * len(rows) + 0.7
-        fig.subplots_adjust(
-            left=0.12,
-            right=0.98,
-            top=1 - 0.35 / height,
-            bottom=(0.75 + 0.18 * ((len(names) + 2) // 3)) / height,
-            hspace=0.45,
-        )
-        fig.legend(handles, names, loc="lower center", ncol=3, frameon=False, fontsize=7)
-        buffer = io.StringIO()
-        fig.savefig(buffer, format="svg", metadata={"Date": None})
-        plt.close(fig)
-        return buffer.getvalue()
 
 
 def histogram(edges: Sequence[float], values: Sequence[float], *, title: str, xlabel: str) -> str:

@@ -17,6 +17,7 @@ import jinja2
 
 from hyperloop_gitops.errors import HyperloopError
 from hyperloop_gitops.model.values import classify
+from hyperloop_gitops.testing.units import format_bytes
 
 
 class SiteError(HyperloopError):
@@ -90,14 +91,8 @@ def span(delta: dt.timedelta | None) -> str:
 
 
 def human_bytes(size: float | None) -> str:
-    """``1.02 GB`` (decimal units, as Hyperloop shows sizes)."""
-    if size is None:
-        return "–"
-    for unit in ("B", "kB", "MB", "GB", "TB", "PB"):
-        if abs(size) < 1000 or unit == "PB":
-            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.2f} {unit}"
-        size /= 1000
-    return f"{size:.2f} PB"  # pragma: no cover  (the loop returns)
+    """``1.41 GB`` (decimal units, three significant digits, as test reports write sizes)."""
+    return "–" if size is None else format_bytes(size)
 
 
 def compact_json(value: Any) -> str:

@@ -9,8 +9,8 @@ pages with an honest empty state, recorded in :class:`SourceStatus`; nothing is 
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
-import importlib
 import json
 import math
 from collections.abc import Iterator, Mapping
@@ -18,11 +18,11 @@ from pathlib import Path
 from typing import Any
 
 from hyperloop_gitops.site.views import (
+    DeviceView,
     EntityHistory,
     FieldChangeView,
     HistoryEntry,
     JobView,
-    Metric,
     NotificationView,
     Revision,
     SiteData,
@@ -35,26 +35,6 @@ from hyperloop_gitops.site.views import (
 DEFAULT_STATE_DIR = Path(".hyperloop") / "state"
 DEFAULT_TESTS_DIR = Path(".hyperloop") / "tests"
 
-_STATUS_ALIASES = {
-    "⌛": "queued",
-    "queued": "queued",
-    "pending": "queued",
-    "⏳": "running",
-    "running": "running",
-    "🌟": "done",
-    "done": "done",
-    "ok": "done",
-    "passed": "done",
-    "success": "done",
-    "❗": "warning",
-    "warning": "warning",
-    "warn": "warning",
-    "💣": "failed",
-    "failed": "failed",
-    "error": "failed",
-    "crashed": "failed",
-}
-
 
 def collect(repo_root: Path, state_dir: Path | None) -> SiteData:
     """Read every source once and return the site's data."""
@@ -62,10 +42,9 @@ def collect(repo_root: Path, state_dir: Path | None) -> SiteData:
 
     repository = load_valid_repository(repo_root)
     state = state_dir if state_dir is not None else repo_root / DEFAULT_STATE_DIR
-    histories, history_missing = _histories(repo_root)
+    histories, notifications, history_missing = _git(repo_root)
     tests, tests_missing = _tests([repo_root / DEFAULT_TESTS_DIR, state / "tests"])
     trains, events, state_missing = _state(state)
-    notifications, notes_missing = _notifications(repo_root)
     users = _users(repository, histories)
     times = [e.time for h in histories.values() for e in h.entries]
     times += [t.time for t in tests if t.time is not None]
@@ -83,48 +62,61 @@ def collect(repo_root: Path, state_dir: Path | None) -> SiteData:
             history=history_missing,
             tests=tests_missing,
             state=state_missing,
-            notifications=notes_missing,
+            notifications=history_missing,
         ),
         state_events=tuple(events),
+        notes_by_user=_by_user(notifications),
     )
 
 
-# -- history ---------------------------------------------------------------------------------
-def _histories(repo_root: Path) -> tuple[dict[tuple[str, str], EntityHistory], str | None]:
-    try:
-        history = importlib.import_module("hyperloop_gitops.history")
-        gitlog = importlib.import_module("hyperloop_gitops.gitlog")
-    except ImportError:
-        return {}, "the history module is not part of this installation"
+def _by_user(notifications: list[NotificationView]) -> dict[str, tuple[NotificationView, ...]]:
+    mine: dict[str, list[NotificationView]] = {}
+    for note in reversed(notifications):  # newest first
+        for login in note.recipients:
+            mine.setdefault(login, []).append(note)
+    return {login: tuple(notes) for login, notes in mine.items()}
+
+
+# -- history and notifications ---------------------------------------------------------------
+_NO_GIT = "{root} is not a git repository"
+
+
+def _git(
+    repo_root: Path,
+) -> tuple[dict[tuple[str, str], EntityHistory], list[NotificationView], str | None]:
+    """Every entity's history, revisions and the notifications, from one pass over the log."""
+    from hyperloop_gitops.errors import HyperloopError
+    from hyperloop_gitops.gitlog import open_repo
+    from hyperloop_gitops.history import HistoryBuilder, logins_at, replay
+    from hyperloop_gitops.notificationrules import NotificationBuilder
+
     if not (repo_root / ".git").exists():
-        return {}, f"{repo_root} is not a git repository"
+        return {}, [], _NO_GIT.format(root=repo_root)
     try:
-        repo = gitlog.open_repo(repo_root)
+        repo = open_repo(repo_root)
         if not repo.head.is_valid():
-            return {}, "the repository has no commits yet"
-        builder = history.HistoryBuilder(history.logins_at(repo))
+            return {}, [], "the repository has no commits yet"
+        logins = logins_at(repo)
+        builder, notes = HistoryBuilder(logins), NotificationBuilder(logins)
         revisions: dict[tuple[str, str], list[Revision]] = {}
-        for step in history.replay(repo):
+        for step in replay(repo):
             builder.add(step)
+            notes.add(step)
             for change in step.changes:
                 ref = change.diff.ref
-                if change.diff.op == "removed":
-                    continue
-                revisions.setdefault((ref.kind, ref.name), []).append(
-                    Revision(
-                        sha=step.commit.sha,
-                        time=step.commit.time,
-                        author=step.commit.author_name,
-                        data=_jsonable(change.new),
+                if change.diff.op != "removed":
+                    revisions.setdefault((ref.kind, ref.name), []).append(
+                        Revision(
+                            sha=step.commit.sha,
+                            time=step.commit.time,
+                            author=step.commit.author_name,
+                            data=_jsonable(change.new),
+                        )
                     )
-                )
         built = builder.build()
-    except Exception as error:  # a broken repository must not stop the build
-        from hyperloop_gitops.errors import HyperloopError
-
-        if isinstance(error, HyperloopError):
-            return {}, str(error)
-        raise
+        notifications = notes.build()
+    except HyperloopError as error:  # an unreadable history leaves the history pages empty
+        return {}, [], str(error)
     result: dict[tuple[str, str], EntityHistory] = {}
     for ref, changes in built.entries.items():
         key = (ref.kind, ref.name)
@@ -144,7 +136,42 @@ def _histories(repo_root: Path) -> tuple[dict[tuple[str, str], EntityHistory], s
             for c in changes
         )
         result[key] = EntityHistory(entries=entries, revisions=tuple(revisions.get(key, ())))
-    return result, None
+    return result, _notification_views(notifications), None
+
+
+_SUBJECT_PAGES = {
+    "dataset": "datasets/{name}.html",
+    "runlist": "runlists.html#runlist-{name}",
+    "wagon": "wagons/{name}.html",
+    "analysis": "analyses/{name}.html",
+}
+
+
+def _notification_views(notifications: Any) -> list[NotificationView]:
+    """One view per notification, with the people it goes to (current analysis members)."""
+    views = []
+    for note in notifications.items:
+        recipients = sorted(
+            {p for a in note.analyses for p in notifications.members.get(a, ())}, key=str.lower
+        )
+        page = _SUBJECT_PAGES.get(note.subject.kind)
+        time = _time(note.time)
+        if time is None:
+            continue
+        views.append(
+            NotificationView(
+                id=note.id,
+                kind=note.kind,
+                title=note.kind.replace("-", " "),
+                text=note.message,
+                time=time,
+                analyses=tuple(note.analyses),
+                recipients=tuple(recipients),
+                author=note.author.login or note.author.name,
+                link=page.format(name=note.subject.name) if page else None,
+            )
+        )
+    return sorted(views, key=lambda n: (n.time, n.id))
 
 
 def _short(value: Any) -> str:
@@ -168,18 +195,29 @@ def _jsonable(value: Any) -> Any:
 
 # -- test results ----------------------------------------------------------------------------
 def _tests(folders: list[Path]) -> tuple[list[TestView], str | None]:
+    from pydantic import ValidationError
+
+    from hyperloop_gitops.testing.store import RESULT_FILE, TestResult
+
     found: dict[str, TestView] = {}
+    unreadable: list[str] = []
     for folder in folders:
         if not folder.is_dir():
             continue
-        for result_path in sorted(folder.glob("*/result.json")):
+        for result_path in sorted(folder.glob(f"*/{RESULT_FILE}")):
             key = result_path.parent.name
             if key in found:
                 continue
-            view = _test_view(key, result_path)
-            if view is not None:
-                found[key] = view
+            try:
+                result = TestResult.model_validate_json(result_path.read_bytes())
+            except (OSError, ValidationError):
+                unreadable.append(str(result_path))
+                continue
+            view = _test_view(key, result.model_dump(mode="json"), result_path.parent)
+            found[key] = dataclasses.replace(view, result=result)
     tests = sorted(found.values(), key=lambda t: (t.time or _EPOCH, t.wagon, t.dataset, t.key))
+    if unreadable:
+        return tests, f"unreadable test results left out: {', '.join(unreadable)}"
     if not tests:
         where = " or ".join(str(f) for f in folders)
         return [], f"no wagon test results in {where}"
@@ -189,38 +227,49 @@ def _tests(folders: list[Path]) -> tuple[list[TestView], str | None]:
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
 
-def _test_view(key: str, path: Path) -> TestView | None:
-    try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    if not isinstance(doc, dict):
-        return None
-    wagon = doc.get("wagon") or doc.get("wagon_id")
-    dataset = doc.get("dataset")
-    if not isinstance(wagon, str) or not isinstance(dataset, str):
-        return None
-    status = _STATUS_ALIASES.get(str(doc.get("status", "")).strip().lower(), "failed")
-    time = _time(doc.get("finished") or doc.get("time") or doc.get("started"))
-    numbers = dict(_numbers(doc.get("metrics") or {}))
-    metrics = tuple(Metric(name, _format_number(name, value)) for name, value in numbers.items())
+def _test_view(key: str, doc: dict[str, Any], folder: Path) -> TestView:
+    """A ``TestResult`` (as plain JSON data) and its folder's performanceMetrics.json."""
+    status = str(doc["status"])
+    metrics = doc.get("metrics") if isinstance(doc.get("metrics"), dict) else {}
+    numbers = dict(_numbers(metrics))
     warnings = tuple(_warning_text(w) for w in doc.get("warnings") or [])
     if doc.get("reason") and status == "failed":
         warnings += (str(doc["reason"]),)
-    perf = _perf_metrics(path.parent / "performanceMetrics.json")
+    devices = tuple(
+        DeviceView(
+            device=str(d.get("device", "?")),
+            cpu_s=float(d.get("cpu_s") or 0.0),
+            cpu_share=float(d.get("cpu_share") or 0.0),
+            pss_max_bytes=_get_number(d, "pss", "max_bytes"),
+            private_max_bytes=_get_number(d, "private", "max_bytes"),
+            heavy=bool(d.get("heavy")),
+        )
+        for d in (metrics or {}).get("devices") or []
+        if isinstance(d, dict)
+    )
     return TestView(
         key=key,
-        wagon=wagon,
-        dataset=dataset,
+        wagon=str(doc["wagon"]),
+        dataset=str(doc["dataset"]),
         subwagon=doc.get("subwagon") if isinstance(doc.get("subwagon"), str) else None,
         status=status,
-        time=time,
+        time=_time(doc.get("finished")) or _time(doc.get("started")),
         package_tag=doc.get("package_tag") if isinstance(doc.get("package_tag"), str) else None,
-        metrics=metrics,
+        target=doc.get("target") if isinstance(doc.get("target"), str) else None,
         numbers=numbers,
+        devices=devices,
         warnings=warnings,
-        perf_metrics=perf,
+        perf_metrics=_perf_metrics(folder / "performanceMetrics.json"),
     )
+
+
+def _get_number(tree: Mapping[str, Any], *keys: str) -> float | None:
+    value: Any = tree
+    for key in keys:
+        value = value.get(key) if isinstance(value, Mapping) else None
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    return None
 
 
 def _numbers(tree: Any, prefix: str = "") -> Iterator[tuple[str, float]]:
@@ -231,50 +280,24 @@ def _numbers(tree: Any, prefix: str = "") -> Iterator[tuple[str, float]]:
         yield prefix.rstrip("."), float(tree)
 
 
-def _format_number(name: str, value: float) -> str:
-    if value == int(value) and abs(value) < 1e15:
-        return f"{int(value):,}"
-    return f"{value:,.3g}" if abs(value) < 1000 else f"{value:,.0f}"
-
-
 def _warning_text(warning: Any) -> str:
     if isinstance(warning, Mapping):
         rule = warning.get("rule")
-        message = warning.get("message") or warning.get("text") or ""
+        message = warning.get("message") or ""
         return f"{rule}: {message}" if rule else str(message)
     return str(warning)
 
 
-def _perf_metrics(path: Path) -> dict[str, dict[str, list[tuple[int, float]]]] | None:
+def _perf_metrics(path: Path) -> Any:
+    """The test's performanceMetrics.json, parsed; None when absent or not O2's format."""
+    from hyperloop_gitops.testing.perfmetrics import PerformanceMetricsError, load
+
     if not path.is_file():
         return None
     try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        return load(path) or None
+    except PerformanceMetricsError:
         return None
-    if not isinstance(doc, dict):
-        return None
-    result: dict[str, dict[str, list[tuple[int, float]]]] = {}
-    for device, metrics in sorted(doc.items()):
-        if not isinstance(metrics, dict):
-            continue
-        for metric, samples in sorted(metrics.items()):
-            if not isinstance(samples, list):
-                continue
-            series = []
-            for sample in samples:
-                if not isinstance(sample, dict):
-                    continue
-                try:
-                    stamp = int(float(sample["timestamp"]))
-                    value = float(sample["value"])
-                except (KeyError, TypeError, ValueError):
-                    continue
-                if math.isfinite(value):
-                    series.append((stamp, value))
-            if series:
-                result.setdefault(device, {})[metric] = sorted(series)
-    return result or None
 
 
 def _time(raw: Any) -> dt.datetime | None:
@@ -291,41 +314,14 @@ def _time(raw: Any) -> dt.datetime | None:
 
 # -- state -----------------------------------------------------------------------------------
 def _state(state_dir: Path) -> tuple[list[TrainView], list[dict[str, Any]], str | None]:
-    documents = _train_documents(state_dir)
-    trains = [t for doc in documents if (t := _train_view(doc)) is not None]
-    events = _events(state_dir / "events.jsonl")
+    from hyperloop_gitops.state import StateStore
+
+    store = StateStore(state_dir)
+    trains = [_train_view(t.model_dump(mode="json")) for t in store.trains()]
+    events = [e.model_dump(mode="json") for e in store.events()]
     if not trains and not events:
         return [], [], f"no train runs yet (no state in {state_dir})"
-    return sorted(trains, key=lambda t: t.id), events, None
-
-
-def _train_documents(state_dir: Path) -> list[dict[str, Any]]:
-    trains_dir = state_dir / "trains"
-    if not trains_dir.is_dir():
-        return []
-    documents = []
-    for path in sorted(trains_dir.glob("T-*.json")):
-        try:
-            doc = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            continue
-        if isinstance(doc, dict):
-            documents.append(doc)
-    return documents
-
-
-def _events(path: Path) -> list[dict[str, Any]]:
-    if not path.is_file():
-        return []
-    events = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        try:
-            event = json.loads(line)
-        except ValueError:
-            continue  # a line cut short by a crash
-        if isinstance(event, dict):
-            events.append(event)
-    return events
+    return sorted((t for t in trains if t is not None), key=lambda t: t.id), events, None
 
 
 def _train_view(doc: dict[str, Any]) -> TrainView | None:
@@ -379,15 +375,6 @@ def _train_view(doc: dict[str, Any]) -> TrainView | None:
         composition_digest=str(doc.get("composition_digest", "")),
         details=dict(doc["details"]) if isinstance(doc.get("details"), dict) else {},
     )
-
-
-# -- notifications ---------------------------------------------------------------------------
-def _notifications(repo_root: Path) -> tuple[list[NotificationView], str | None]:
-    try:
-        importlib.import_module("hyperloop_gitops.notifications")
-    except ImportError:
-        return [], "notifications are not part of this installation yet"
-    return [], "notifications are not wired into the site yet"
 
 
 # -- people ----------------------------------------------------------------------------------

@@ -2,30 +2,69 @@
 
 from __future__ import annotations
 
+import io
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from hyperloop_gitops.site import plots
+import matplotlib
+
 from hyperloop_gitops.site.views import TestView
+from hyperloop_gitops.testing.metrics import summed
+from hyperloop_gitops.testing.perfmetrics import (
+    CPU_ABSOLUTE,
+    PRIVATE_CLEAN,
+    PRIVATE_DIRTY,
+    PSS,
+    PerformanceMetrics,
+)
+from hyperloop_gitops.testing.units import format_bytes, format_duration, significant
 
 if TYPE_CHECKING:
     from hyperloop_gitops.site.builder import Writer
 
+PRIVATE = "memoryPrivate"  # testing.graphs: memoryPrivateClean + memoryPrivateDirty
 _SAFE_KEY = re.compile(r"[A-Za-z0-9_-]{1,128}")
 TOP_DEVICES = 10
 
 # Headline numbers: (label, words that must all appear in the metric's name, unit scale).
-HEADLINES: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("PSS max", ("pss", "max")),
-    ("PSS avg", ("pss", "av")),
-    ("private max", ("private", "max")),
-    ("CPU", ("cpu",)),
-    ("wall time", ("wall",)),
-    ("output", ("output",)),
-    ("expected CPU", ("expected", "cpu")),
+_BYTES = "bytes"
+_SECONDS = "seconds"
+_RATE = "rate"
+_PLAIN = "plain"
+_FACTOR = "factor"
+
+#: The numbers a test's summary shows: (label, metric name in TestResult.metrics, unit).
+HEADLINES: tuple[tuple[str, str, str], ...] = (
+    ("PSS max", "pss.max_bytes", _BYTES),
+    ("PSS avg", "pss.avg_bytes", _BYTES),
+    ("private max", "private.max_bytes", _BYTES),
+    ("CPU", "cpu_s", _SECONDS),
+    ("wall time", "wall_s", _SECONDS),
+    ("throughput", "throughput_bytes_per_s", _RATE),
+    ("input", "input_bytes", _BYTES),
+    ("output", "output_bytes", _BYTES),
+    ("reduction", "reduction_factor", _FACTOR),
+    ("whole dataset CPU-years", "whole_dataset.cpu_years", _PLAIN),
+    ("whole dataset output", "whole_dataset.output_bytes", _BYTES),
+    ("whole dataset kgCO2eq", "whole_dataset.co2_kg", _PLAIN),
 )
+
+
+def format_metric(name: str, value: float) -> str:
+    """A metric as the test report writes it: sizes in decimal units, durations in s/min."""
+    if name.endswith("_bytes_per_s"):
+        return f"{format_bytes(value)}/s"
+    if name.endswith("_bytes"):
+        return format_bytes(value)
+    if name.endswith("_s"):
+        return format_duration(value)
+    if name.endswith("reduction_factor"):
+        return f"{significant(value)}×"
+    if name.endswith("slope_mb_per_min"):
+        return f"{value:+.2g} MB/min"
+    return significant(value)
 
 
 @dataclass(frozen=True)
@@ -34,112 +73,108 @@ class Graph:
 
     src: str
     alt: str
+    caption: str = ""
 
 
-def pick(numbers: Mapping[str, float], words: Sequence[str]) -> tuple[str, float] | None:
-    """The first metric (sorted by name) whose name holds every word, case-insensitively.
-
-    Metrics scaled to the whole dataset ("expected ...") match only when asked for.
-    """
-    for name in sorted(numbers):
-        lowered = name.lower()
-        if "expected" in lowered and "expected" not in words:
-            continue
-        if all(w in lowered for w in words):
-            return name, numbers[name]
-    return None
-
-
-def headlines(test: TestView) -> list[tuple[str, str, str]]:
-    """(label, metric name, formatted value) for the headline metrics the test has."""
-    formatted = {m.name: m.value for m in test.metrics}
-    rows = []
-    seen: set[str] = set()
-    for label, words in HEADLINES:
-        found = pick(test.numbers, words)
-        if found and found[0] not in seen:
-            seen.add(found[0])
-            rows.append((label, found[0], formatted[found[0]]))
-    return rows
-
-
-def test_graphs(writer: Writer, test: TestView) -> list[Graph]:
-    """PSS, CPU and private memory over time per device (top devices by average), one figure
-    per test, written once however many pages show it."""
-    if test.perf_metrics is None or not _SAFE_KEY.fullmatch(test.key):
-        return []
-    rows = []
-    for metric, label, scale, unit in (
-        ("proportionalSetSize", "PSS", 1 / 1024, "MB"),
-        ("cpuUsedPercentage", "CPU", 1.0, "%"),
-        ("privateMemory", "private memory", 1 / 1024, "MB"),
-    ):
-        lines = _lines(test.perf_metrics, metric, scale)
-        if lines:
-            rows.append((f"{label} per device", f"{label} ({unit})", lines))
-    if not rows:
-        return []
-    page = f"plots/tests/{test.key}.svg"
-    if not writer.exists(page):
-        writer.write_text(page, plots.panels(rows, xlabel="time since start (s)"))
-    devices = sorted({d for _, _, lines in rows for d in lines})
-    shown = ", ".join(title.removesuffix(" per device") for title, _, _ in rows)
+def headlines(test: TestView) -> list[tuple[str, str]]:
+    """(label, formatted value) of the headline numbers the test has."""
     return [
-        Graph(
-            page,
-            f"{shown} over time of the test of {test.wagon} on {test.dataset}, "
-            f"per device: {', '.join(devices)}",
-        )
+        (label, format_metric(name, test.numbers[name]))
+        for label, name, _ in HEADLINES
+        if name in test.numbers
     ]
 
 
-def _lines(
-    perf: Mapping[str, Mapping[str, Sequence[tuple[int, float]]]], metric: str, scale: float
-) -> dict[str, list[tuple[float, float]]]:
-    series = {d: m[metric] for d, m in perf.items() if m.get(metric)}
-    if metric == "privateMemory":
-        series = {}
-        for device, metrics in perf.items():
-            clean = dict(metrics.get("memoryPrivateClean", ()))
-            dirty = dict(metrics.get("memoryPrivateDirty", ()))
-            stamps = sorted(set(clean) | set(dirty))
-            if stamps:
-                series[device] = [(t, clean.get(t, 0.0) + dirty.get(t, 0.0)) for t in stamps]
-    if not series:
-        return {}
-    start = min(points[0][0] for points in series.values())
-    ranked = sorted(series, key=lambda d: (-sum(v for _, v in series[d]) / len(series[d]), d))
-    return {
-        d: [((t - start) / 1000, v * scale) for t, v in series[d]]
-        for d in sorted(ranked[:TOP_DEVICES])
-    }
+def all_metrics(test: TestView) -> list[tuple[str, str]]:
+    """Every number of the test, by name, formatted."""
+    return [(name, format_metric(name, value)) for name, value in sorted(test.numbers.items())]
 
 
-STATISTICS = (("PSS max", ("pss", "max")), ("CPU", ("cpu",)), ("wall time", ("wall",)))
+def _svg(figure: Any) -> str:
+    # testing.graphs saves with the same salt; text stays text here (smaller files).
+    buffer = io.StringIO()
+    with matplotlib.rc_context({"svg.hashsalt": "hyperloop-gitops", "svg.fonttype": "none"}):
+        figure.savefig(buffer, format="svg", metadata={"Date": None}, dpi=100)
+    return buffer.getvalue()
+
+
+#: Graphs of one test (testing.graphs): PSS and private memory over time, CPU time per device.
+TEST_GRAPHS = (
+    ("metric", PSS, "PSS over time per device"),
+    ("metric", PRIVATE, "private memory over time per device"),
+    ("top", CPU_ABSOLUTE, "total CPU time of the top devices"),
+)
+
+
+def _with_private(metrics: PerformanceMetrics) -> PerformanceMetrics:
+    """Adds private memory (clean + dirty) per device, as ``hyperloop perf-graphs`` draws it."""
+    out: PerformanceMetrics = {}
+    for device, series_of in metrics.items():
+        out[device] = dict(series_of)
+        if PRIVATE_CLEAN in series_of or PRIVATE_DIRTY in series_of:
+            out[device][PRIVATE] = summed(
+                [series_of.get(PRIVATE_CLEAN, []), series_of.get(PRIVATE_DIRTY, [])]
+            )
+    return out
+
+
+def test_graphs(writer: Writer, test: TestView) -> list[Graph]:
+    """The test's graphs, drawn by :mod:`hyperloop_gitops.testing.graphs` (the same graphs as
+    ``hyperloop perf-graphs``), written once however many pages show them."""
+    if test.perf_metrics is None or not _SAFE_KEY.fullmatch(test.key):
+        return []
+    from hyperloop_gitops.testing import graphs
+
+    enriched = _with_private(test.perf_metrics)
+    devices = ", ".join(sorted(enriched))
+    found = []
+    for kind, metric, what in TEST_GRAPHS:
+        if not any(metric in series for series in enriched.values()):
+            continue
+        page = f"plots/tests/{test.key}-{metric}.svg"
+        if not writer.exists(page):
+            figure = (
+                graphs.metric_over_time(enriched, metric)
+                if kind == "metric"
+                else graphs.top_devices(enriched, metric)
+            )
+            if figure is None:
+                continue
+            writer.write_text(page, _svg(figure))
+        found.append(
+            Graph(
+                page,
+                f"{what} of the test of {test.label} on {test.dataset} (devices: {devices})",
+                caption=f"{test.label} on {test.dataset}",
+            )
+        )
+    return found
 
 
 def statistics_graphs(writer: Writer, stem: str, tests: Sequence[TestView]) -> list[Graph]:
-    """PSS max, CPU and wall time of each of a wagon's tests over time, per dataset (test
-    statistics), from two dated tests on."""
-    dated = [t for t in tests if t.time is not None]
-    if len(dated) < 2 or dated[0].time is None:
+    """Test statistics of a wagon (memory; CPU, wall time and throughput; output per test),
+    drawn by :mod:`hyperloop_gitops.testing.graphs`, from two measured tests on."""
+    results = [t.result for t in tests if t.result is not None and t.result.metrics is not None]
+    if len(results) < 2:
         return []
-    first = dated[0].time
-    rows = []
-    for label, words in STATISTICS:
-        points: dict[str, list[tuple[float, float]]] = {}
-        metric = ""
-        for test in dated:
-            found = pick(test.numbers, words)
-            if found and test.time is not None:
-                metric = found[0]
-                series = points.setdefault(test.dataset, [])
-                series.append(((test.time - first).total_seconds() / 86400, found[1]))
-        if sum(len(p) for p in points.values()) >= 2:
-            rows.append((f"{label} per test", metric, points))
-    if not rows:
-        return []
-    page = f"{stem}.svg"
-    writer.write_text(page, plots.panels(rows, xlabel="days since the first test"))
-    labels = ", ".join(f"{title.removesuffix(' per test')} ({metric})" for title, metric, _ in rows)
-    return [Graph(page, f"Test statistics over time, per dataset: {labels}")]
+    from hyperloop_gitops.testing import graphs
+
+    found = []
+    for name, figure in graphs.history_figures(results).items():
+        page = f"{stem}-{name}.svg"
+        writer.write_text(page, _svg(figure))
+        found.append(
+            Graph(
+                page,
+                f"{STATISTICS_ALT.get(name, name)} of the "
+                f"{len(results)} tests of this wagon, oldest first",
+            )
+        )
+    return found
+
+
+STATISTICS_ALT = {
+    "tests-pss": "PSS max, PSS average and private memory max",
+    "tests-cpu-wall-throughput": "CPU time, wall time and throughput",
+    "tests-output": "Output size",
+}

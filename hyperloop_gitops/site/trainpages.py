@@ -106,6 +106,12 @@ def _train(
         if test is not None:
             graphs.extend(test_graphs(writer, test))
     merged = _merged_plots(writer, train, same_dataset, position, histograms)
+    recorded = train.details.get("train_test")
+    train_test_key = (recorded or {}).get("content_hash") if isinstance(recorded, dict) else None
+    train_test = tests.get(str(train_test_key or train.details.get("train_test_hash")))
+    if train_test is not None:
+        graphs = test_graphs(writer, train_test) + graphs
+    estimate = train.details.get("estimate")
     issue = dashboard.train_has_issues(
         train, writer.data.repository.settings.policy.failed_jobs_issue_percent
     )
@@ -114,6 +120,9 @@ def _train(
         f"trains/{train.id}.html",
         title=f"Train {train.id}",
         train=train,
+        train_test=train_test,
+        train_test_headlines=headlines(train_test) if train_test else [],
+        estimate=estimate if isinstance(estimate, dict) else None,
         wagons=wagons,
         graphs=graphs,
         merged=merged,

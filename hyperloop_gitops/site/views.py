@@ -69,16 +69,26 @@ class EntityHistory:
 
 
 @dataclass(frozen=True)
-class Metric:
-    """One metric of a test result, already formatted."""
+class DeviceView:
+    """What one device (reader, task, writer) of a test used."""
 
-    name: str
-    value: str
+    device: str
+    cpu_s: float
+    cpu_share: float
+    pss_max_bytes: float | None
+    private_max_bytes: float | None
+    heavy: bool
 
 
 @dataclass(frozen=True)
 class TestView:
-    """One stored wagon test result."""
+    """One stored wagon test result (``.hyperloop/tests/<hash>/result.json``).
+
+    ``numbers`` holds every number of the result's ``metrics``, nested names joined by dots
+    (``pss.max_bytes``, ``whole_dataset.cpu_years``).
+    """
+
+    __test__ = False  # not a pytest test class, despite its name
 
     key: str
     wagon: str
@@ -87,10 +97,12 @@ class TestView:
     status: str
     time: dt.datetime | None
     package_tag: str | None
-    metrics: tuple[Metric, ...]
+    target: str | None
     numbers: dict[str, float]
+    devices: tuple[DeviceView, ...]
     warnings: tuple[str, ...]
-    perf_metrics: Any = None  # parsed performanceMetrics.json: device -> metric -> [(ms, value)]
+    perf_metrics: Any = None  # testing.perfmetrics.PerformanceMetrics of the test, if stored
+    result: Any = None  # the testing.store.TestResult itself (for testing.graphs)
 
     @property
     def mark(self) -> str:
@@ -99,6 +111,10 @@ class TestView:
     @property
     def status_text(self) -> str:
         return STATUS_WORDS.get(self.status, self.status)
+
+    @property
+    def label(self) -> str:
+        return self.wagon if self.subwagon is None else f"{self.wagon}:{self.subwagon}"
 
 
 @dataclass(frozen=True)
@@ -156,15 +172,16 @@ class TrainView:
 
 @dataclass(frozen=True)
 class NotificationView:
-    """One notification for one person."""
+    """One notification (🔔) and the people it goes to."""
 
     id: str
-    login: str
-    analysis: str | None
     kind: str
     title: str
     text: str
     time: dt.datetime
+    analyses: tuple[str, ...]
+    recipients: tuple[str, ...]
+    author: str
     link: str | None = None
 
 
@@ -191,6 +208,16 @@ class SiteData:
     now: dt.datetime | None
     missing: SourceStatus
     state_events: tuple[dict[str, Any], ...] = ()
+    notes_by_user: dict[str, tuple[NotificationView, ...]] = field(default_factory=dict)
+
+    @property
+    def wagon_tests(self) -> tuple[TestView, ...]:
+        """Tests of single wagons (a train's own test, "train:<id>", is shown on its page)."""
+        return tuple(t for t in self.tests if not t.wagon.startswith("train:"))
+
+    def notifications_of(self, login: str) -> tuple[NotificationView, ...]:
+        """``login``'s notifications, newest first."""
+        return self.notes_by_user.get(login, ())
 
     def history(self, kind: str, name: str) -> EntityHistory:
         return self.histories.get((kind, name), EntityHistory())

@@ -42,6 +42,10 @@ _ROLLUP_FIELDS = {
 }
 
 
+MIN_PERCENT_INTERVAL_S = 0.05
+"""A CPU percentage over a shorter interval (the first sample, right after start) is noise."""
+
+
 def _now_ms() -> int:
     return time.time_ns() // 1_000_000
 
@@ -177,7 +181,8 @@ class TreeMonitor:
         used_s = max(cumulative_s - device.last_cpu_s, 0.0)
         elapsed_s = max(timestamp - device.last_ms, 1) / 1000
         device.add(CPU_ABSOLUTE, timestamp, round(used_s * 1e6))
-        device.add(CPU_PERCENT, timestamp, round(100 * used_s / elapsed_s, 2))
+        if elapsed_s >= MIN_PERCENT_INTERVAL_S:
+            device.add(CPU_PERCENT, timestamp, round(100 * used_s / elapsed_s, 2))
         device.last_cpu_s = max(cumulative_s, device.last_cpu_s)
         device.last_ms = timestamp
 

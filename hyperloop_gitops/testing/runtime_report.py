@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from hyperloop_gitops.testing.monitor import MIN_PERCENT_INTERVAL_S
 from hyperloop_gitops.testing.perfmetrics import (
     CPU_ABSOLUTE,
     CPU_PERCENT,
@@ -65,7 +66,8 @@ def _per_interval(cumulative: Series, *, start_ms: int) -> tuple[Series, Series]
         used = max(s - previous_s, 0.0)
         elapsed = max(t - previous_t, 1) / 1000
         absolute.append((t, round(used * 1e6)))
-        percent.append((t, round(100 * used / elapsed, 2)))
+        if elapsed >= MIN_PERCENT_INTERVAL_S:
+            percent.append((t, round(100 * used / elapsed, 2)))
         previous_t, previous_s = t, max(s, previous_s)
     return absolute, percent
 

@@ -10,6 +10,7 @@ returns it at once.
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 from datetime import datetime
@@ -24,6 +25,7 @@ from hyperloop_gitops.testing.status import Finding, Status, Target
 
 _HASH = re.compile(r"^[0-9a-f]{16,128}$")
 RESULT_FILE = "result.json"
+STATUS_FILE = "status.json"
 
 
 class TestResult(BaseModel):
@@ -83,6 +85,26 @@ class ResultStore:
                 f"{path}: not a valid test result ({error.error_count()} problems); "
                 "delete it or re-run the test with --force"
             ) from None
+
+    def status(self, content_hash: str) -> Status | None:
+        """Where the test with this hash is: its result's status, else its status.json's
+        (⏳ running, ⌛ queued), else None (never queued)."""
+        stored = self.get(content_hash)
+        if stored is not None:
+            return stored.status
+        try:
+            document = json.loads((self.work_dir(content_hash) / STATUS_FILE).read_text("utf-8"))
+            return Status(document["status"])
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+
+    def queue(self, content_hash: str) -> None:
+        """Mark a test ⌛ queued (unless a result is stored); running it replaces the mark."""
+        if self.get(content_hash) is not None:
+            return
+        path = self.work_dir(content_hash) / STATUS_FILE
+        document = {"status": Status.QUEUED.value, "mark": Status.QUEUED.mark}
+        atomic_write_bytes(path, (json.dumps(document, ensure_ascii=False) + "\n").encode())
 
     def fresh_work_dir(self, content_hash: str) -> Path:
         """An empty work directory for a (re-)run: whatever was there is removed."""

@@ -25,6 +25,7 @@ from hyperloop_gitops.testing import metrics as metrics_module
 from hyperloop_gitops.testing import perfmetrics
 from hyperloop_gitops.testing.limits import Limits, scrubbed_environment
 from hyperloop_gitops.testing.logs import tail_text
+from hyperloop_gitops.testing.perfmetrics import PerformanceMetrics
 from hyperloop_gitops.testing.runner import Step, Tick, run
 from hyperloop_gitops.testing.runtime_report import merge_runtime_report
 from hyperloop_gitops.testing.status import (
@@ -34,10 +35,10 @@ from hyperloop_gitops.testing.status import (
     status_of,
     target_for,
 )
-from hyperloop_gitops.testing.store import ResultStore, TestResult
+from hyperloop_gitops.testing.store import STATUS_FILE, ResultStore, TestResult
 
 PERFORMANCE_METRICS = "performanceMetrics.json"
-STATUS_FILE = "status.json"
+PROCESS_METRICS = "processMetrics.json"
 ENV_FILE = "env.sh"
 RUNTIME_REPORT = "runtime_report.json"
 DERIVED_OUTPUT = "AO2D.root"
@@ -86,7 +87,8 @@ class TestRun:
 
 def _write_status(work: Path, status: Status, **extra: object) -> None:
     document = {"status": status.value, "mark": status.mark, **extra}
-    atomic_write_bytes(work / STATUS_FILE, (json.dumps(document, indent=1) + "\n").encode())
+    text = json.dumps(document, indent=1, ensure_ascii=False) + "\n"
+    atomic_write_bytes(work / STATUS_FILE, text.encode())
 
 
 def env_sh(env: Mapping[str, str], steps: tuple[Step, ...]) -> str:
@@ -112,6 +114,32 @@ def _outputs(work: Path) -> tuple[int, int, int]:
     roots = [p for p in work.rglob("*.root") if p.is_file()]
     derived = [p for p in roots if p.name == DERIVED_OUTPUT]
     return sum(map(_file_size, roots)), sum(map(_file_size, derived)), len(derived)
+
+
+def _series(plan: TestPlan, work: Path, sampled: PerformanceMetrics) -> PerformanceMetrics:
+    """The metrics of the test, written to performanceMetrics.json.
+
+    O2 writes its own performanceMetrics.json (``--resources-monitoring``), per DPL device:
+    when it did, it is the test's metrics (as in Hyperloop) and ours, per process, go to
+    processMetrics.json. Otherwise ours are the metrics, with the embedded runtime's per-task
+    CPU merged in.
+    """
+    own = work / PERFORMANCE_METRICS
+    if own.is_file():
+        try:
+            written = perfmetrics.load(own)
+        except perfmetrics.PerformanceMetricsError:
+            written = None
+        if written is not None:
+            atomic_write_bytes(work / PROCESS_METRICS, perfmetrics.dump(sampled).encode())
+            return written
+    series = sampled
+    if plan.runtime_device is not None:
+        series = merge_runtime_report(
+            series, process_device=plan.runtime_device, report=work / RUNTIME_REPORT
+        )
+    atomic_write_bytes(own, perfmetrics.dump(series).encode())
+    return series
 
 
 def _reason(failure: str, work: Path) -> str:
@@ -150,12 +178,7 @@ def run_wagon_test(
     outcome = run(
         plan.steps, workdir=work, env=env, limits=limits, interval_s=interval_s, on_tick=on_tick
     )
-    series = outcome.metrics
-    if plan.runtime_device is not None:
-        series = merge_runtime_report(
-            series, process_device=plan.runtime_device, report=work / RUNTIME_REPORT
-        )
-    atomic_write_bytes(work / PERFORMANCE_METRICS, perfmetrics.dump(series).encode())
+    series = _series(plan, work, outcome.metrics)
     failure = outcome.failure
     if failure is None:
         missing = [name for name in plan.required_outputs if not (work / name).is_file()]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -118,7 +119,7 @@ def test_without_alien_py_every_call_says_the_grid_is_not_reachable(
     )
 
 
-STAND_IN = """#!/usr/bin/env python3
+STAND_IN = """#!{python} -I
 import json, os, sys
 with open(os.environ["ALIEN_LOG"], "a") as log:
     log.write(json.dumps(sys.argv[1:]) + "\\n")
@@ -139,7 +140,7 @@ def test_submit_poll_find_kill_with_a_stand_in_alien_py(
 ) -> None:
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
-    (bin_dir / "alien.py").write_text(STAND_IN)
+    (bin_dir / "alien.py").write_text(STAND_IN.replace("{python}", sys.executable))
     (bin_dir / "alien.py").chmod(0o755)
     log = tmp_path / "alien.log"
     monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
@@ -168,5 +169,6 @@ def test_submit_poll_find_kill_with_a_stand_in_alien_py(
     assert (local / "input.xml").read_text() == (GOLDEN / "input.xml").read_text()
     with pytest.raises(BackendError, match="the grid has no job dependencies"):
         monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
-        (bin_dir / "alien.py").write_text(STAND_IN.replace("ERROR_E", "RUNNING"))
+        running = STAND_IN.replace("ERROR_E", "RUNNING").replace("{python}", sys.executable)
+        (bin_dir / "alien.py").write_text(running)
         backend.submit_merge(TRAIN, _jobs(tmp_path)[0], after=ids)

@@ -187,3 +187,34 @@ def test_submitting_the_same_job_twice_is_refused(tmp_path: Path) -> None:
     )
     with pytest.raises(BackendError, match=r"'T-1/\.\./x' is not a local backend job id"):
         backend.poll(["T-1/../x"])
+
+
+def test_a_relative_workdir_is_relative_to_the_caller(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    backend = LocalBackend(Path("jobs"))
+    job = JobSpec(
+        train_id=TRAIN.id,
+        index=0,
+        argv=(sys.executable, "-c", "open('out', 'w')"),
+        workdir=Path("w"),
+    )
+    _wait(backend, backend.submit(TRAIN, [job]))
+    assert (tmp_path / "w" / "out").exists()
+
+
+def test_forget_lets_a_failed_job_be_resubmitted_but_never_an_active_one(tmp_path: Path) -> None:
+    backend = LocalBackend(tmp_path / "jobs", max_parallel_jobs=2)
+    [failed] = backend.submit(TRAIN, [_job(tmp_path, 0, "import sys; sys.exit(1)")])
+    assert _wait(backend, [failed])[failed].state is JobState.FAILED
+    backend.forget([failed])
+    assert backend.find(TRAIN.id) == []
+    [again] = backend.submit(TRAIN, [_job(tmp_path, 0, "pass")])
+    assert again == failed
+    assert _wait(backend, [again])[again].state is JobState.DONE
+    [slow] = backend.submit(TRAIN, [_job(tmp_path, 1, "import time; time.sleep(30)")])
+    with pytest.raises(BackendError) as caught:
+        backend.forget([slow])
+    assert str(caught.value) == "job T-20261128-0001/0001 is still active; kill it first"
+    backend.kill([slow])

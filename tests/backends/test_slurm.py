@@ -204,3 +204,31 @@ def test_a_forgotten_job_is_reported_failed(tmp_path: Path, slurm_cluster: Slurm
             backend_id="987654_0", state=JobState.FAILED, reason="Slurm no longer knows this job"
         )
     }
+
+
+def test_a_lost_sbatch_answer_does_not_submit_twice(
+    tmp_path: Path, slurm_cluster: SlurmCluster
+) -> None:
+    import shutil
+
+    counter = tmp_path / "count"
+    lossy = tmp_path / "lossy-sbatch"
+    lossy.write_text(
+        "#!/bin/bash\n"
+        f"n=$(( $(cat {counter} 2>/dev/null || echo 0) + 1 )); echo $n > {counter}\n"
+        "if [ $n -eq 1 ]; then\n"
+        f'  {shutil.which("sbatch")} "$@" >/dev/null\n'
+        '  echo "sbatch: error: Socket timed out on send/recv operation" >&2; exit 1\n'
+        "fi\n"
+        f'exec {shutil.which("sbatch")} "$@"\n'
+    )
+    lossy.chmod(0o755)
+    retries: list[dict[str, object]] = []
+    train = _train(6)
+    backend = _backend(
+        tmp_path, slurm_cluster, commands={"sbatch": str(lossy)}, on_retry=retries.append
+    )
+    ids = backend.submit(train, [_job(tmp_path, train, 0, "pass")])
+    assert counter.read_text() == "1\n"  # sbatch ran once: the retry found the array
+    assert len(retries) == 1
+    assert [f.backend_id for f in backend.find(train.id)] == ids

@@ -13,6 +13,7 @@ def test_array_spec_and_its_inverse() -> None:
     assert text.array_spec([3]) == "3"
     assert text.expand_task_ids("0-2,5,7-8%4") == [0, 1, 2, 5, 7, 8]
     assert text.indices_from_script("/x/T-1/array-0-2,5.sh") == [0, 1, 2, 5]
+    assert text.indices_from_script("/x/T-1/array-3.18c2f0a.sh") == [3]
     assert text.indices_from_script("/x/merge.sh") == []
     assert text.is_task_list("1-3%2")
     assert not text.is_task_list("4294967294")

@@ -62,6 +62,9 @@ class FakeGitHub:
         self.teams: dict[str, set[str]] = {}
         self.reviews: dict[tuple[str, int], list[dict[str, Any]]] = {}
         self.token = "test-token"
+        self.app_id = "4242"
+        self.app_public_key: str | None = None  # PEM; set to accept app JWTs
+        self.installation_tokens: dict[str, int] = {}
         self.bot_login = "hyperloop-bot[bot]"
         self._ids = 1000
         self._lock = threading.Lock()
@@ -207,7 +210,11 @@ class FakeGitHub:
     # -- routing ---------------------------------------------------------------------------
     def handle(self, req: Request) -> Response:
         self.requests.append(req)
-        if req.headers.get("authorization") != f"token {self.token}":
+        authorization = req.headers.get("authorization", "")
+        if authorization.startswith("Bearer ") and req.path.startswith("/app/"):
+            return self._as_app(req, authorization.removeprefix("Bearer "))
+        valid = {f"token {self.token}"} | {f"token {t}" for t in self.installation_tokens}
+        if authorization not in valid:
             return 401, {"message": "Bad credentials"}, {}
         for i, (method, pattern, status, message) in enumerate(self._failures):
             if method == req.method and pattern.fullmatch(req.path):
@@ -218,6 +225,27 @@ class FakeGitHub:
             if match and method == req.method:
                 return action(self, req, *match.groups())
         return 404, {"message": "Not Found"}, {}
+
+    def _as_app(self, req: Request, token: str) -> Response:
+        import jwt
+
+        try:
+            claims = jwt.decode(token, self.app_public_key or "", algorithms=["RS256"])
+        except jwt.PyJWTError as error:
+            return 401, {"message": f"A JSON web token could not be decoded: {error}"}, {}
+        match = re.fullmatch(r"/app/installations/(\d+)/access_tokens", req.path)
+        if str(claims.get("iss")) != self.app_id or match is None or req.method != "POST":
+            return 401, {"message": "Bad credentials"}, {}
+        installation = int(match.group(1))
+        issued = f"ghs_installation{installation}_{len(self.installation_tokens)}"
+        self.installation_tokens[issued] = installation
+        body = {
+            "token": issued,
+            "expires_at": "2099-01-01T00:00:00Z",
+            "permissions": {"checks": "write", "pull_requests": "write"},
+            "repository_selection": "selected",
+        }
+        return 201, body, {}
 
     def _page(self, req: Request, items: list[dict[str, Any]]) -> Response:
         per_page = int(req.query.get("per_page", "30"))

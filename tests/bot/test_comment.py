@@ -180,7 +180,6 @@ def test_small_comment_exactly() -> None:
         "<sub>⌛ queued · ⏳ running · 🌟 done · ❗ done with a warning (needs an operator's"
         " approval to join a train) · 💣 failed · (±x) change against the base branch's last"
         " test</sub>\n\n"
-        "_No plan of trains was computed for this pull request._\n\n"
         f"{FOOTER}\n"
     )
 

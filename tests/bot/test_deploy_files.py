@@ -47,7 +47,7 @@ def test_scripts_take_values_from_the_environment_only() -> None:
     scripts = [s["run"] for s in action["runs"]["steps"] if "run" in s]
     for path in sorted((BOT / "workflows").glob("*.yml")):
         scripts += [s["run"] for s in steps(load(f"workflows/{path.name}")) if "run" in s]
-    assert len(scripts) == 8
+    assert len(scripts) == 9
     for script in scripts:
         assert "${{" not in script, script
 
@@ -57,3 +57,27 @@ def test_the_token_goes_to_the_bot_step_only() -> None:
     with_token = [s["name"] for s in action["runs"]["steps"] if "GITHUB_TOKEN" in s.get("env", {})]
     assert with_token == ["Run the bot"]
     assert action["inputs"]["token"]["default"] == "${{ github.token }}"
+
+
+def test_the_action_passes_its_inputs_as_options(tmp_path: Path) -> None:
+    import os
+    import subprocess
+
+    (step,) = [s for s in load("action.yml")["runs"]["steps"] if s.get("name") == "Run the bot"]
+    stub = tmp_path / "hyperloop"
+    stub.write_text('#!/bin/sh\necho "hyperloop $*"\necho "token=${GITHUB_TOKEN:+set}"\n')
+    stub.chmod(0o755)
+
+    def run(**inputs: str) -> str:
+        env = {"PATH": f"{tmp_path}:{os.environ['PATH']}", "GITHUB_TOKEN": "t", **inputs}
+        done = subprocess.run(
+            ["bash", "-e", "-c", step["run"]], env=env, capture_output=True, text=True, check=True
+        )
+        return done.stdout
+
+    assert run(CHECK_RUN="true", TESTS="true", PLAN="true") == (
+        "hyperloop bot pr --check-run\ntoken=set\n"
+    )
+    assert run(CHECK_RUN="false", TESTS="false", PLAN="false") == (
+        "hyperloop bot pr --no-tests --no-plan\ntoken=set\n"
+    )

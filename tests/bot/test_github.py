@@ -241,3 +241,66 @@ def test_approvals_are_the_latest_review_of_each_person(
     fake.add_review("octo/config", 7, login="alice", state="COMMENTED")
     assert forge.approvals(7) == ["olga"]
     assert calls(fake) == [("GET", f"{REPO}/pulls/7/reviews", {"per_page": "100"}, None)]
+
+
+def test_as_a_github_app_installation(fake: FakeGitHub) -> None:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    private = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    ).decode()
+    fake.app_public_key = (
+        key.public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode()
+    )
+    forge = GitHubForge.for_app(
+        "octo/config",
+        app_id=fake.app_id,
+        private_key=private,
+        installation_id=77,
+        base_url=fake.base_url,
+        polite=False,
+    )
+    forge.set_status(HEAD, Status("hyperloop/tests", "success", "ok"))
+    assert forge.git_token() == "ghs_installation77_0"
+    assert [(r.method, r.path) for r in fake.requests] == [
+        ("POST", "/app/installations/77/access_tokens"),
+        ("POST", f"{REPO}/statuses/{HEAD}"),
+    ]
+    assert fake.requests[0].headers["authorization"].startswith("Bearer ")
+    assert fake.requests[1].headers["authorization"] == "token ghs_installation77_0"
+
+
+def test_an_app_with_the_wrong_key_is_refused(fake: FakeGitHub) -> None:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    def pem(key: rsa.RSAPrivateKey) -> str:
+        return key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        ).decode()
+
+    real = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    fake.app_public_key = (
+        real.public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode()
+    )
+    other = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    forge = GitHubForge.for_app(
+        "octo/config",
+        app_id=fake.app_id,
+        private_key=pem(other),
+        installation_id=77,
+        base_url=fake.base_url,
+        polite=False,
+    )
+    with pytest.raises(ForgeError, match=r"^GitHub: getting a token for git failed: HTTP 401"):
+        forge.git_token()

@@ -16,7 +16,8 @@ from fakegithub import FakeGitHub
 
 from hyperloop_gitops.bot.forge import COMMENT_MARKER
 from hyperloop_gitops.bot.github import GitHubForge
-from hyperloop_gitops.bot.run import local_report, process_comment, process_pull_request
+from hyperloop_gitops.bot.respond import process_comment
+from hyperloop_gitops.bot.run import local_report, process_pull_request
 from hyperloop_gitops.cli import main
 from hyperloop_gitops.errors import GitError
 
@@ -67,6 +68,7 @@ class Clone:
 def clone(tmp_path: Path) -> Clone:
     root = tmp_path / "clone"
     shutil.copytree(EXAMPLE, root / "config")
+    (root / ".gitignore").write_text(".hyperloop/\n", encoding="utf-8")
     repo = Clone(root)
     repo.git("init", "-q", "-b", "main")
     repo.git("add", "-A")
@@ -162,6 +164,7 @@ def test_cli_local_prints_the_comment(clone: Clone) -> None:
             head,
             "--author",
             "olga-op",
+            "--no-tests",
         ],
     )
     assert result.exit_code == 0, result.output
@@ -170,6 +173,30 @@ def test_cli_local_prints_the_comment(clone: Clone) -> None:
     )
     assert result.output.endswith(
         "Commands: `/hyperloop retest`, `/hyperloop plan`, `/hyperloop help`\n"
+    )
+
+
+def test_cli_local_without_test_data_says_how_to_make_it(clone: Clone) -> None:
+    base = clone.git("rev-parse", "HEAD")
+    head = clone.commit(
+        {WAGON: clone.edit(WAGON, "etaMax: 0.8", "etaMax: 0.7")}, email="alice@example.org"
+    )
+    result = CliRunner().invoke(
+        main, ["-C", str(clone.root), "bot", "local", "--base", base, "--head", head]
+    )
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[2] == "### 💣 Not ready — 2 wagon tests failed"
+    data = clone.root.resolve() / ".hyperloop" / "data"
+    row = next(
+        line
+        for line in lines
+        if line.startswith("| 💣 | `pwglf-spectra/pt-spectrum` | LHC22o_pass6 |")
+    )
+    assert row.endswith(
+        "| – | – | – | – | – | – | 2 of 2 test input files of dataset LHC22o_pass6 are missing"
+        f" (first: {data}/LHC22o_pass6/LHC22o/526641/apass6/0001/AO2D.root); generate them"
+        " with: hyperloop data generate LHC22o_pass6 |"
     )
 
 
@@ -332,7 +359,9 @@ def test_cli_pr_in_an_actions_environment(
     monkeypatch.setenv("GITHUB_REPOSITORY", "octo/config")
     monkeypatch.setenv("GITHUB_API_URL", fake.base_url)
     monkeypatch.setenv("GITHUB_RUN_ID", "42")
-    result = CliRunner().invoke(main, ["-C", str(clone.root), "bot", "pr", "--no-throttle"])
+    result = CliRunner().invoke(
+        main, ["-C", str(clone.root), "bot", "pr", "--no-throttle", "--no-tests"]
+    )
     assert result.exit_code == 0, result.output
     assert result.output.splitlines()[0] == "pull request #7: olga-op: comment 1001"
     statuses = [r.body for r in fake.requests if r.path.startswith(f"{REPO}/statuses/")]
@@ -374,14 +403,41 @@ def test_missing_commits_are_fetched_from_the_pull_ref(
     assert work.git("rev-parse", "refs/hyperloop/pull/7") == head
 
 
-def test_webhook_delivery_runs_the_bot(fake: FakeGitHub, clone: Clone, tmp_path: Path) -> None:
-    from hyperloop_gitops.bot.service import Service
+def app_key(fake: FakeGitHub) -> str:
+    """A fresh RSA key for the fake's GitHub App; returns the private key (PEM)."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    fake.app_public_key = (
+        key.public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode()
+    )
+    return key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
+
+
+@pytest.mark.parametrize("as_app", [False, True], ids=["token", "github-app"])
+def test_webhook_delivery_runs_the_bot(
+    fake: FakeGitHub, clone: Clone, tmp_path: Path, as_app: bool
+) -> None:
+    from hyperloop_gitops.bot.service import AppCredentials, Service
     from hyperloop_gitops.bot.webhook import WebhookConfig, WebhookServer, signature
 
     base = clone.git("rev-parse", "HEAD")
     head = clone.commit({DATASET: exclude_more(clone)}, email="olga@example.org")
     seed_pull(fake, clone, base, head, "olga-op")
-    service = Service(root=clone.root, token=fake.token, api_url=fake.base_url, polite=False)
+    credentials = AppCredentials(fake.app_id, app_key(fake)) if as_app else None
+    service = Service(
+        root=clone.root,
+        token=None if as_app else fake.token,
+        app=credentials,
+        api_url=fake.base_url,
+        polite=False,
+        run_tests=False,
+    )
     config = WebhookConfig(
         secret=b"s3cret", repositories=frozenset({"octo/config"}), state_dir=tmp_path / "state"
     )
@@ -394,6 +450,7 @@ def test_webhook_delivery_runs_the_bot(fake: FakeGitHub, clone: Clone, tmp_path:
                 "number": 7,
                 "pull_request": {"number": 7, "base": {"ref": "main"}},
                 "repository": {"full_name": "octo/config", "default_branch": "main"},
+                "installation": {"id": 77},
             }
         ).encode()
         import http.client
@@ -418,6 +475,9 @@ def test_webhook_delivery_runs_the_bot(fake: FakeGitHub, clone: Clone, tmp_path:
     (comment,) = fake.comments_on("octo/config", 7)
     assert comment["body"].startswith(f"{COMMENT_MARKER}\n\n### ✅ Valid and permitted")
     assert [s["context"] for s in fake.statuses] == ["hyperloop/validate", "hyperloop/tests"]
+    assert len(fake.check_runs) == (1 if as_app else 0)
+    used = {r.headers.get("authorization") for r in fake.requests if r.path.startswith(REPO)}
+    assert used == ({"token ghs_installation77_0"} if as_app else {f"token {fake.token}"})
 
 
 def test_runlist_change_by_a_dpg_expert(clone: Clone) -> None:
@@ -460,7 +520,9 @@ def test_comment_follows_the_tests_as_they_run(fake: FakeGitHub, clone: Clone) -
     head = clone.commit({DATASET: exclude_more(clone)}, email="olga@example.org")
     seed_pull(fake, clone, base, head, "olga-op")
     forge = GitHubForge("octo/config", fake.token, base_url=fake.base_url, polite=False)
-    outcome = process_pull_request(forge, clone.root, 7, repo="octo/config", tests=tests)
+    outcome = process_pull_request(
+        forge, clone.root, 7, repo="octo/config", tests=tests, progress_interval_s=0
+    )
     writes = [
         (r.method, r.body.get("description") or r.body["body"].splitlines()[2])
         for r in fake.requests
@@ -468,14 +530,17 @@ def test_comment_follows_the_tests_as_they_run(fake: FakeGitHub, clone: Clone) -
     ]
     assert writes == [
         ("POST", "### ⏳ Testing — 0 of 2 wagon tests done"),
+        ("POST", "Configuration valid, permissions fine"),
         ("POST", "0 of 2 wagon tests done"),
         ("PATCH", "### ⏳ Testing — 0 of 2 wagon tests done"),
-        ("POST", "0 of 2 wagon tests done"),
         ("PATCH", "### 🌟 Ready to merge — 2 wagon tests passed"),
-        ("POST", "Configuration valid, permissions fine"),
         ("POST", "2 wagon tests passed"),
     ]
-    assert [s["state"] for s in fake.statuses] == ["pending", "pending", "success", "success"]
+    assert [(s["context"], s["state"]) for s in fake.statuses] == [
+        ("hyperloop/validate", "success"),
+        ("hyperloop/tests", "pending"),
+        ("hyperloop/tests", "success"),
+    ]
     assert len(fake.comments_on("octo/config", 7)) == 1
     assert "| ⏳ |" not in outcome.comment
 
@@ -542,3 +607,186 @@ def test_local_report_with_real_test_runs(clone: Clone, tmp_path: Path) -> None:
     assert [r.reused for r in again.view.tests or ()] == [True, True]
     assert "#### Wagon tests: 2 of 2 done (2 reused from earlier identical tests)" in again.comment
     assert len(store.all()) == 4
+
+
+def test_the_token_never_reaches_a_wagon_test(
+    fake: FakeGitHub, clone: Clone, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import hashlib
+    import sys
+
+    from hyperloop_gitops.bot.wagontests import RunWagonTests
+    from hyperloop_gitops.testing.runner import Step
+    from hyperloop_gitops.testing.store import ResultStore
+    from hyperloop_gitops.testing.wagon_test import TestPlan
+
+    monkeypatch.setenv("GITHUB_TOKEN", fake.token)
+    monkeypatch.setenv("HYPERLOOP_WEBHOOK_SECRET", "s3cret")
+    seen = tmp_path / "environment.json"
+    script = (
+        "import json, os; "
+        f"json.dump(dict(os.environ), open({str(seen)!r}, 'w')); "
+        "open('AnalysisResults.root', 'wb').write(b'x')"
+    )
+
+    def plan(repository: object, wagon: str, dataset: str) -> TestPlan:
+        digest = hashlib.sha256(f"{wagon}@{dataset}".encode()).hexdigest()[:32]
+        return TestPlan(
+            wagon=wagon,
+            subwagon=None,
+            dataset=dataset,
+            package_tag="t",
+            content_hash=digest,
+            steps=(Step((sys.executable, "-c", script), "stand-in"),),
+        )
+
+    base = clone.git("rev-parse", "HEAD")
+    head = clone.commit(
+        {WAGON: clone.edit(WAGON, "etaMax: 0.8", "etaMax: 0.7")}, email="alice@example.org"
+    )
+    seed_pull(fake, clone, base, head, "alice")
+    forge = GitHubForge("octo/config", fake.token, base_url=fake.base_url, polite=False)
+    tests = RunWagonTests(store=ResultStore(tmp_path / "results"), plan_test=plan, interval_s=0.05)
+    process_pull_request(
+        forge, clone.root, 7, repo="octo/config", tests=tests, fetch_token=fake.token
+    )
+    environment = json.loads(seen.read_text())
+    assert fake.token not in json.dumps(environment)
+    assert "s3cret" not in json.dumps(environment)
+    # Python itself may add LC_CTYPE when it coerces a C locale: not from the bot's environment.
+    assert set(environment) - {"LC_CTYPE"} == {"HOME", "LANG", "PATH", "TMPDIR"}
+
+
+def test_local_report_runs_real_tests_and_plans_the_trains(clone: Clone) -> None:
+    """The whole bot on the example configuration: real AO2D input, the embedded runtime, the
+    testing package's runner and store, the reconciler's plan."""
+    for dataset in ("LHC22o_pass6", "LHC22o_pass6_short"):
+        generated = CliRunner().invoke(
+            main,
+            ["-C", str(clone.root), "data", "generate", dataset, "--size-mb", "8"],
+        )
+        assert generated.exit_code == 0, generated.output
+    base = clone.git("rev-parse", "HEAD")
+    head = clone.commit(
+        {WAGON: clone.edit(WAGON, "etaMax: 0.8", "etaMax: 0.7")}, email="alice@example.org"
+    )
+    result = CliRunner().invoke(
+        main,
+        [
+            "-C",
+            str(clone.root),
+            "bot",
+            "local",
+            "--base",
+            base,
+            "--head",
+            head,
+            "--repo-name",
+            "o/r",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[2] == (
+        "### 🌟 Ready to merge — 2 wagon tests passed, 1 train will be submitted on merge"
+    )
+    rows = [line for line in lines if line.startswith("| 🌟 | `pwglf-spectra/pt-spectrum` |")]
+    assert [row.split(" | ")[2] for row in rows] == ["LHC22o_pass6", "LHC22o_pass6_short"]
+    assert all(" MB | " in row and " CPU-y · " in row for row in rows)
+    plan = lines[
+        lines.index("<details><summary>On merge: 1 train to submit, 1 waiting</summary>") :
+    ]
+    assert plan[3].endswith(" on LHC22o_pass6_short (tag daily-20261127-0000-1, Grid single core)")
+    assert plan[4] == "    wagons: pwglf-spectra/pt-spectrum (+narrow-eta)"
+    assert plan[7] == (
+        "~ waiting: pwglf-spectra/pt-spectrum (+narrow-eta) on LHC22o_pass6: short dataset"
+        " first: needs a done train on LHC22o_pass6_short with this configuration and tag"
+    )
+    stored = list((clone.root / ".hyperloop" / "tests").glob("*/result.json"))
+    assert len(stored) == 2
+
+
+def test_kill_by_an_operator_goes_through_the_reconciler(fake: FakeGitHub, clone: Clone) -> None:
+    from hyperloop_gitops.bot.respond import reconciler_actions
+    from hyperloop_gitops.state.models import TrainState, TrainWagon
+    from hyperloop_gitops.state.store import StateStore
+
+    store = StateStore(clone.root / ".hyperloop" / "state")
+    train = store.create_train(
+        dataset="LHC22o_pass6",
+        package_tag="daily-20261127-0000-1",
+        target="Grid single core",
+        backend="local",
+        wagons=[TrainWagon(id="pwglf-spectra/pt-spectrum", content_hash="ab" * 16)],
+        full_config_digest="cd" * 32,
+        input_list_digest="ef" * 32,
+        by="reconciler",
+    )
+    for state in (TrainState.READY, TrainState.SUBMITTING, TrainState.SUBMITTED):
+        store.transition(train.id, state, by="reconciler")
+    base = clone.git("rev-parse", "HEAD")
+    seed_pull(fake, clone, base, base, "bob")
+    body = f"/hyperloop kill {train.id}\n/hyperloop resubmit T-20991231-0001"
+    cid = fake.add_comment("octo/config", 7, body, login="olga-op")
+    forge = GitHubForge("octo/config", fake.token, base_url=fake.base_url, polite=False)
+    event = comment_event(body, "olga-op")
+    event["comment"] = {**event["comment"], "id": cid}  # type: ignore[dict-item]
+    process_comment(forge, clone.root, event, train_action=reconciler_actions(clone.root))
+    replies = [r.body["body"] for r in fake.requests if r.path == f"{REPO}/issues/7/comments"]
+    state_dir = (clone.root / ".hyperloop" / "state").resolve()
+    assert replies == [
+        f"{train.id} is now killed (kill by @olga-op).",
+        "`/hyperloop resubmit T-20991231-0001` failed: no train T-20991231-0001 in"
+        f" {state_dir}/trains",
+    ]
+    assert store.get(train.id).state.value == "killed"
+    assert fake.reactions[0]["content"] == "+1"
+
+
+def test_progress_updates_are_spaced(fake: FakeGitHub, clone: Clone) -> None:
+    from collections.abc import Sequence
+
+    from hyperloop_gitops.bot.view import WagonTestRow
+    from hyperloop_gitops.config import LoadResult
+    from hyperloop_gitops.impact import Impact
+
+    def tests(
+        base: LoadResult,
+        head: LoadResult,
+        impact: Impact,
+        progress: Callable[[Sequence[WagonTestRow]], None],
+    ) -> list[WagonTestRow]:
+        rows = [WagonTestRow(t.wagon, t.dataset, "queued") for t in impact.tests]
+        for i in range(len(rows)):
+            rows[i] = dataclasses.replace(rows[i], state="done")
+            progress(rows)
+        return rows
+
+    base = clone.git("rev-parse", "HEAD")
+    head = clone.commit({DATASET: exclude_more(clone)}, email="olga@example.org")
+    seed_pull(fake, clone, base, head, "olga-op")
+    forge = GitHubForge("octo/config", fake.token, base_url=fake.base_url, polite=False)
+    process_pull_request(forge, clone.root, 7, repo="octo/config", tests=tests)
+    comment_writes = [
+        r.method for r in fake.requests if "/comments" in r.path and r.method != "GET"
+    ]
+    # 8 progress calls within the interval: the first is shown, then only the final comment.
+    assert comment_writes == ["POST", "PATCH"]
+
+
+def test_a_base_that_does_not_validate_says_why_no_tests_ran(clone: Clone) -> None:
+    from hyperloop_gitops.bot.run import GAP_TESTS_BASE
+
+    broken = clone.commit(
+        {WAGON: clone.edit(WAGON, "description:", "descripton:")}, email="alice@example.org"
+    )
+    fixed = clone.commit(
+        {WAGON: clone.edit(WAGON, "descripton:", "description:")}, email="alice@example.org"
+    )
+
+    def never(*args: object) -> list[object]:
+        raise AssertionError("no tests without an impact")
+
+    outcome = local_report(clone.root, base=broken, head=fixed, tests=never)  # type: ignore[arg-type]
+    assert outcome.view.tests is None
+    assert GAP_TESTS_BASE in outcome.view.notes

@@ -228,3 +228,69 @@ def test_other_paths_and_health(server: WebhookServer) -> None:
     response = conn.getresponse()
     assert (response.status, response.getheader("Connection")) == (404, "close")
     conn.close()
+
+
+def test_cli_serve_answers_signed_deliveries(tmp_path: Path) -> None:
+    import os
+    import re
+    import signal
+    import subprocess
+    import sys
+
+    env = {
+        "PATH": os.environ["PATH"],
+        "HYPERLOOP_WEBHOOK_SECRET": SECRET.decode(),
+        "GITHUB_TOKEN": "unused-here",
+    }
+    process = subprocess.Popen(
+        [
+            *(sys.executable, "-m", "hyperloop_gitops", "-C", str(tmp_path), "bot", "serve"),
+            *("--port", "0", "--repository", "octo/config"),
+            *("--state-dir", str(tmp_path / "state")),
+        ],
+        env=env,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stderr is not None
+        first = process.stderr.readline()
+        match = re.fullmatch(
+            r"hyperloop bot: serving webhooks on http://127\.0\.0\.1:(\d+)/ for octo/config\n",
+            first,
+        )
+        assert match, first
+        port = int(match.group(1))
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+        body = payload()
+        conn.request(
+            "POST",
+            "/",
+            body=body,
+            headers={
+                "X-GitHub-Event": "ping",
+                "X-GitHub-Delivery": "p-1",
+                "X-Hub-Signature-256": signature(SECRET, body),
+            },
+        )
+        response = conn.getresponse()
+        assert (response.status, json.loads(response.read())) == (200, {"message": "pong"})
+        conn.close()
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.wait(timeout=10)
+    assert process.returncode == 0
+
+
+def test_cli_serve_needs_a_secret(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from hyperloop_gitops.cli import main
+
+    result = CliRunner(env={"HYPERLOOP_WEBHOOK_SECRET": ""}).invoke(
+        main, ["-C", str(tmp_path), "bot", "serve", "--repository", "octo/config"]
+    )
+    assert (result.exit_code, result.stderr) == (
+        1,
+        "error: HYPERLOOP_WEBHOOK_SECRET is not set: the server verifies every delivery with it\n",
+    )

@@ -76,6 +76,9 @@ KEYS = [
     "name: duplicated",
     "é\u0301: 1",
     "x" * 300 + ": 1",
+    '"new\\nline": 1',
+    '"\\u202eevil": 1',
+    '"tab\\there": 1',
 ]
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 
 import pytest
 
@@ -198,3 +199,54 @@ def test_not_a_repository_and_unknown_revision(tmp_path: object, gitrepo: GitRep
 def test_renamed_spectra_file_text_is_the_scenario_text() -> None:
     # Guards the scenario itself: the rename commit must stay similar enough for git -M.
     assert SPECTRA_3.count("\n") > 10
+
+
+def test_concurrent_edits_of_one_file_on_two_branches(gitrepo: GitRepo) -> None:
+    path = "config/datasets/D.yaml"
+    middle = "type: run3-data\ncollision_system: pp\nactive: true\n"
+
+    def text(size: int, description: str) -> str:
+        return f"name: D\nsize_tb: {size}\n{middle}description: {description}\n"
+
+    gitrepo.commit("add", {path: text(1, "a")})
+    gitrepo.git("checkout", "-q", "-b", "feature")
+    gitrepo.commit("grow", {path: text(2, "a")}, author="bob")
+    gitrepo.git("checkout", "-q", "main")
+    gitrepo.commit("describe", {path: text(1, "b")}, author="dan")
+    gitrepo.git("merge", "-q", "--no-ff", "-m", "merge feature", "feature")
+    assert (gitrepo.root / path).read_text() == text(2, "b")
+    changes = read_history(open_repo(gitrepo.root)).of(EntityRef("dataset", "D"))
+    # Each branch's commit is diffed against its own parent, whatever the replay order.
+    by_subject = {c.commit.subject: c.diff.fields for c in changes}
+    assert by_subject == {
+        "add": (
+            FieldChange("created", "name", None, "D"),
+            FieldChange("created", "size_tb", None, 1),
+            FieldChange("created", "type", None, "run3-data"),
+            FieldChange("created", "collision_system", None, "pp"),
+            FieldChange("created", "active", None, True),
+            FieldChange("created", "description", None, "a"),
+        ),
+        "grow": (FieldChange("updated", "size_tb", 1, 2),),
+        "describe": (FieldChange("updated", "description", "a", "b"),),
+    }
+
+
+def test_odd_files_under_config_do_not_stop_history(gitrepo: GitRepo) -> None:
+    gitrepo.commit("add", {"config/runlists/R.yaml": "name: R\nruns: [1]\n"})
+    # A file whose name is not UTF-8, and a submodule (gitlink) at an entity's path.
+    (gitrepo.root / "config").joinpath(os.fsdecode(b"caf\xe9.yaml")).write_text("x: 1\n")
+    gitrepo.commit("odd name", {"config/runlists/R.yaml": "name: R\nruns: [1, 2]\n"}, author="dan")
+    head = gitrepo.git("rev-parse", "HEAD").strip()
+    gitrepo.git("update-index", "--add", "--cacheinfo", f"160000,{head},config/datasets/D.yaml")
+    gitrepo.git("commit", "-q", "-m", "gitlink")
+    history = read_history(open_repo(gitrepo.root))
+    assert [(c.commit.subject, c.diff.op) for c in history.of(EntityRef("runlist", "R"))] == [
+        ("add", "created"),
+        ("odd name", "updated"),
+    ]
+    # A submodule is no configuration file: it reads as an entity without content.
+    gitlink = history.of(EntityRef("dataset", "D"))
+    assert [(c.commit.subject, c.diff.op, c.diff.fields) for c in gitlink] == [
+        ("gitlink", "created", (FieldChange("created", "", None, None),))
+    ]

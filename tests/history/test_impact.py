@@ -132,3 +132,25 @@ def test_working_tree_description_only_and_inactive_dataset(gitrepo: GitRepo) ->
     assert impact.changed_datasets == {"D2": ("active created",)}
     assert [(t.wagon, t.dataset) for t in impact.tests] == [("lf/pt-spectra", "D1")]
     assert impact.skipped == ("dq/jpsi on D2: the dataset is inactive",)
+
+
+def test_enabler_preference_falls_back_to_members_when_unknown(scenario: Scenario) -> None:
+    from hyperloop_gitops.gitedge import load_at
+    from hyperloop_gitops.impact import compute_impact
+    from hyperloop_gitops.semdiff import diff_revisions
+
+    repo = open_repo(scenario.repo.root)
+    base, head = scenario.c[6], scenario.c[7]
+    impact = compute_impact(
+        load_at(repo, base).repository,
+        load_at(repo, head).repository,
+        diff_revisions(repo, base, head).entities,
+        enabler_of=lambda wagon, dataset: None,
+    )
+    unknown = "member of dq (who enabled dq/jpsi on D2 is not known)"
+    assert [(r.login, r.because) for r in impact.recipients] == [
+        ("alice", ("member of lf",)),
+        ("bob", ("member of lf",)),
+        ("carol", (unknown,)),
+        ("dave", (unknown,)),
+    ]

@@ -126,7 +126,33 @@ def test_notifications_command(gitrepo: GitRepo) -> None:
         "    wagon cf/flow disabled on D1: disabled by @bob",
         "    your wagons: cf/flow (cf)",
     ]
+    result = runner.invoke(main, ["--repo", str(gitrepo.root), "notifications"])
+    assert result.stdout.splitlines()[-2:] == [
+        "    dataset D1 changed: exclude list",
+        "    wagons: cf/flow, lf/spectra (cf, lf)",
+    ]
+    result = runner.invoke(main, ["--repo", str(gitrepo.root), "notifications", "--user", "bob"])
+    assert "    your wagons: lf/spectra (lf)" in result.stdout.splitlines()
     result = runner.invoke(main, ["--repo", str(gitrepo.root), "notifications", "--json"])
     data = json.loads(result.stdout)
     assert len(data["notifications"]) == 10
     assert sorted(data["by_user"]) == ["alice", "bob", "carol", "dave", "frank", "olga"]
+
+
+def test_configuration_inconsistent_with_the_tasks_configurables(gitrepo: GitRepo) -> None:
+    wagon = f"{A}/lf/wagons/w.yaml"
+    gitrepo.commit("add", {wagon: "name: w\nworkflow: pt-spectrum\n"}, author="alice")
+    gitrepo.commit(
+        "typo",
+        {wagon: "name: w\nworkflow: pt-spectrum\nconfiguration:\n  pt-spectrum: {etaMx: 0.5}\n"},
+        author="bob",
+    )
+    gitrepo.commit("o2", {f"{A}/lf/wagons/o2.yaml": "name: o2\nworkflow: o2-analysis-x\n"})
+    found = scan(open_repo(gitrepo.root))[1]
+    assert [(n.kind, n.subject.name, n.author.login, n.analyses) for n in found.items] == [
+        ("configuration-inconsistent", "lf/w", "bob", ("lf",))
+    ]
+    assert found.items[0].message == (
+        "wagon lf/w: configuration inconsistent with task pt-spectrum: "
+        "configuration.pt-spectrum.etaMx: unknown option 'etaMx' (did you mean 'etaMax'?)"
+    )

@@ -51,6 +51,7 @@ def test_mc_dataset_and_size(project: ProjectFactory) -> None:
     with uproot.open(files[0]) as f:
         assert str(f["metaData/DataType"]) == "MC"
         assert str(f["metaData/AnchorProduction"]) == "LHC22o_apass6"
+        assert str(f["metaData/LPMProductionTag"]) == "LHC23d1"
 
 
 def test_errors(project: ProjectFactory) -> None:

@@ -93,8 +93,7 @@ def test_histograms_equal_an_independent_numpy_computation(
             mult.append(int(np.sum(good & (index == collision))))
             contrib.append(int(frame["O2collision_001"]["fNumContrib"][collision]))
         # Pairs: kaon candidates by TPC dE/dx within 3 sigma, every pair in a collision.
-        p = s["pt"] * np.cosh(s["eta"])
-        bg2 = (p / KAON) ** 2
+        bg2 = (frame["O2trackextra_002"]["fTPCInnerParam"].astype(np.float64) / KAON) ** 2
         expected = 50.0 / 1.6 * (1 + bg2) / bg2 * (0.6 + 0.1 * np.log1p(bg2))
         signal = frame["O2trackextra_002"]["fTPCSignal"]
         kaon = good & (np.abs(signal - expected) < 3 * 0.06 * expected)
@@ -208,9 +207,16 @@ def test_subwagons_get_their_own_directory_and_configuration(
     assert wide == base, "track selection's |eta| < 0.8 still applies"
 
 
-def test_derived_data_is_a_readable_ao2d(tmp_path: Path, dataset: list[Path]) -> None:
+@pytest.mark.parametrize(
+    ("max_df_size", "frames_per_df"),
+    [(None, 2), (0, 1)],  # default 100 MB: the two frames of each input file merge; 0: 1 to 1
+)
+def test_derived_data_is_a_readable_ao2d(
+    tmp_path: Path, dataset: list[Path], max_df_size: int | None, frames_per_df: int
+) -> None:
+    limit = {} if max_df_size is None else {"max_df_size": max_df_size}
     config = full_config(
-        wagon("lf/dt", "derived-tracks", derived={"kind": "standard"}),
+        wagon("lf/dt", "derived-tracks", derived={"kind": "standard", **limit}),
         wagon(
             "lf/dt",
             "derived-tracks",
@@ -221,22 +227,36 @@ def test_derived_data_is_a_readable_ao2d(tmp_path: Path, dataset: list[Path]) ->
     )
     report = run(tmp_path, dataset, config)
     assert report["outputs"] == ["AnalysisResults.root", "AO2D.root", "AO2D_collonly.root"]
-    pt_all = np.concatenate([selections(f)["pt"][selections(f)["good"]] for f in frames(dataset)])
+    pt_all, vz_all, mult_all = [], [], []
+    input_frames = []
+    for path in dataset:
+        with uproot.open(path) as f:
+            input_frames += [k for k in f.keys(recursive=False, cycle=False) if k.startswith("DF_")]
+    for frame in frames(dataset):
+        s = selections(frame)
+        pt_all.append(s["pt"][s["good"]])
+        index = frame["O2track_iu"]["fIndexCollisions"][s["good"]]
+        mult = np.bincount(index, minlength=len(s["event"]))
+        vz_all.append(frame["O2collision_001"]["fPosZ"][mult > 0])
+        mult_all.append(mult[mult > 0])
     with uproot.open(tmp_path / "AO2D.root") as f:
         dfs = [k for k in f.keys(recursive=False, cycle=False) if k.startswith("DF_")]
-        assert len(dfs) == 4
+        assert dfs == input_frames[::frames_per_df]  # an output DF is named after its first input
         assert f.classnames(recursive=True, cycle=False)[f"{dfs[0]}/O2dttrack"] == "TTree"
         assert str(f["metaData/DataType"]) == "RAW"
         tracks = [f[f"{d}/O2dttrack"].arrays(library="np") for d in dfs]
         collisions = [f[f"{d}/O2dtcollision"].arrays(library="np") for d in dfs]
-    assert np.array_equal(
-        np.sort(np.concatenate([t["fPt"] for t in tracks])), np.sort(pt_all.astype(np.float32))
-    )
+    got = np.concatenate([t["fPt"] for t in tracks])
+    assert np.array_equal(got, np.concatenate(pt_all).astype(np.float32))
+    assert np.array_equal(np.concatenate([c["fPosZ"] for c in collisions]), np.concatenate(vz_all))
     for t, c in zip(tracks, collisions, strict=True):
+        # Indices point into the same output DF's collisions, also after merging.
         assert np.array_equal(
             np.bincount(t["fIndexDtCollisions"], minlength=len(c["fPosZ"])), c["fMultiplicity"]
         )
-        assert np.all(np.abs(c["fPosZ"]) < 10)
+    assert np.array_equal(
+        np.concatenate([c["fMultiplicity"] for c in collisions]), np.concatenate(mult_all)
+    )
     with uproot.open(tmp_path / "AO2D_collonly.root") as f:
         assert sorted(
             {k.split("/")[-1] for k in f.keys(cycle=False) if k.startswith("DF_") and "/" in k}
@@ -341,3 +361,38 @@ def test_a_leaking_task_keeps_what_it_allocates(tmp_path: Path, dataset: list[Pa
     finally:
         tracemalloc.stop()
     assert peak >= 4 * 25e6  # four data frames, nothing released before the end
+
+
+def test_tasks_cannot_change_the_shared_input(tmp_path: Path, dataset: list[Path]) -> None:
+    from hyperloop_gitops.runtime.reader import Ao2dReader
+
+    frame = next(iter(Ao2dReader(dataset, {"O2track_iu": ["fSigned1Pt"]})))
+    with pytest.raises(ValueError, match="read-only"):
+        frame.tables["O2track_iu"]["fSigned1Pt"][0] = 0.0
+
+
+def test_products_come_from_the_wagons_own_dependencies(
+    tmp_path: Path, dataset: list[Path]
+) -> None:
+    # Two wagons run track-selection (as the train builder names them: task, task_<wagon>);
+    # each consumer gets the mask of the one it depends on.
+    config = full_config(
+        wagon(
+            "dq/dq-cuts",
+            "track-selection",
+            suffix="dq-cuts",
+            options={"ptMin": 1.0},
+            dependencies=["service-common/event-selection"],
+        ),
+        wagon(
+            "dq/pt", "pt-spectrum", dependencies=["service-common/event-selection", "dq/dq-cuts"]
+        ),
+        wagon("lf/pt", "pt-spectrum", suffix="lf"),
+    )
+    run(tmp_path, dataset, config)
+    h = results(tmp_path / "AnalysisResults.root")
+    edges = h["pt-spectrum/hPt"].axis().edges()
+    dq, lf = h["pt-spectrum/hPt"].values(), h["pt-spectrum_lf/hPt"].values()
+    assert dq[edges[:-1] < 1.0].sum() == 0 < dq.sum()
+    assert lf[edges[:-1] < 1.0].sum() > 0
+    assert np.array_equal(dq[edges[:-1] >= 1.0], lf[edges[:-1] >= 1.0])

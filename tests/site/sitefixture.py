@@ -8,6 +8,7 @@ a merged ``AnalysisResults.root`` written with uproot.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import shutil
@@ -16,6 +17,10 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from hyperloop_gitops.testing.metrics import DeviceUsage, MemoryStats, TestMetrics, WholeDataset
+from hyperloop_gitops.testing.status import Finding, Status, Target
+from hyperloop_gitops.testing.store import TestResult
 
 EXAMPLE_CONFIG = Path(__file__).parents[2] / "config"
 
@@ -31,6 +36,7 @@ PHI_HASH = "b2" * 32
 JPSI_HASH = "c3" * 32
 EVSEL_HASH = "d4" * 32
 TRKSEL_HASH = "e5" * 32
+TRAIN_TEST_HASH = "f6" * 32
 
 
 def git(root: Path, *args: str, author: str = "alice", date: str = "2026-11-20T10:00:00Z") -> None:
@@ -98,6 +104,9 @@ def _perf(devices: dict[str, float], start_ms: int, samples: int) -> dict[str, A
             "cpuUsedPercentage": [
                 {"timestamp": str(t), "value": str(50 + (i * 7) % 40)} for i, t in enumerate(stamps)
             ],
+            "cpuUsedAbsolute": [
+                {"timestamp": str(t), "value": str(int(pss_mb * 4000))} for t in stamps
+            ],
             "memoryPrivateDirty": [
                 {"timestamp": str(t), "value": str(int(pss_mb * 800))} for t in stamps
             ],
@@ -105,57 +114,90 @@ def _perf(devices: dict[str, float], start_ms: int, samples: int) -> dict[str, A
     return doc
 
 
-def _result(root: Path, key: str, doc: dict[str, Any], perf: dict[str, Any] | None) -> None:
-    folder = root / ".hyperloop" / "tests" / key
-    folder.mkdir(parents=True)
-    (folder / "result.json").write_text(json.dumps(doc, indent=2, sort_keys=True))
+def _memory(max_mb: float, avg_mb: float, slope: float = 0.1) -> MemoryStats:
+    return MemoryStats(
+        max_bytes=int(max_mb * 1e6), avg_bytes=int(avg_mb * 1e6), slope_mb_per_min=slope
+    )
+
+
+def _metrics(
+    pss_max_mb: float, pss_avg_mb: float, cpu: float, wall: float, out: int
+) -> TestMetrics:
+    devices = (
+        DeviceUsage(
+            device="pt-spectrum",
+            cpu_s=cpu * 0.7,
+            cpu_share=0.7,
+            pss=_memory(pss_max_mb * 0.6, pss_avg_mb * 0.6),
+            private=None,
+            heavy=True,
+        ),
+        DeviceUsage(
+            device="internal-dpl-aod-reader",
+            cpu_s=cpu * 0.3,
+            cpu_share=0.3,
+            pss=_memory(pss_max_mb * 0.4, pss_avg_mb * 0.4),
+            private=None,
+            heavy=False,
+        ),
+    )
+    return TestMetrics(
+        input_files=2,
+        input_bytes=101_000_000,
+        output_bytes=out,
+        wall_s=wall,
+        cpu_s=cpu,
+        pss=_memory(pss_max_mb, pss_avg_mb),
+        private=_memory(pss_max_mb * 0.8, pss_avg_mb * 0.8),
+        throughput_bytes_per_s=101_000_000 / wall,
+        reduction_factor=101_000_000 / out,
+        devices=devices,
+        whole_dataset=WholeDataset(
+            dataset_bytes=48_200_000_000_000,
+            scale=477_227.7,
+            cpu_years=round(cpu * 477_227.7 / 31_557_600, 4),
+            output_bytes=out * 477_228,
+            co2_kg=round(cpu / 60, 2),
+        ),
+    )
+
+
+def _result(root: Path, key: str, perf: dict[str, Any] | None, **fields: Any) -> None:
+    work = root / ".hyperloop" / "tests" / key
+    work.mkdir(parents=True)
+    result = TestResult(
+        content_hash=key, package_tag="daily-20261127-0000-1", work_dir=str(work), **fields
+    )
+    (work / "result.json").write_text(result.model_dump_json(indent=1) + "\n")
     if perf is not None:
-        (folder / "performanceMetrics.json").write_text(json.dumps(perf, sort_keys=True))
+        (work / "performanceMetrics.json").write_text(json.dumps(perf, sort_keys=True))
 
 
-def _metrics(pss_max: float, pss_avg: float, cpu: float, wall: float, out: float) -> dict[str, Any]:
-    return {
-        "input_files": 2,
-        "input_bytes": 101_000_000,
-        "output_bytes": out,
-        "pss_max_mb": pss_max,
-        "pss_avg_mb": pss_avg,
-        "private_max_mb": pss_max * 0.8,
-        "cpu_s": cpu,
-        "wall_s": wall,
-        "expected": {"cpu_years": round(cpu / 3000, 4), "output_gb": round(out / 2e6, 2)},
-    }
+def _time(text: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
 def make_tests(root: Path) -> None:
-    """Test results: two of pt-spectrum (for statistics), a warning, a failure."""
-    base = {"package_tag": "daily-20261127-0000-1", "subwagon": None}
+    """Test results (real TestResult documents): two of pt-spectrum (for statistics), a
+    warning, a failure."""
+    pt = {
+        "wagon": "pwglf-spectra/pt-spectrum",
+        "dataset": "LHC22o_pass6",
+        "status": Status.DONE,
+        "target": Target.SINGLE_CORE,
+    }
     _result(
         root,
         PT_HASH_OLD,
-        {
-            **base,
-            "wagon": "pwglf-spectra/pt-spectrum",
-            "dataset": "LHC22o_pass6",
-            "status": "done",
-            "finished": "2026-11-21T08:00:00Z",
-            "metrics": _metrics(410.0, 380.5, 41.0, 55.0, 1_200_000),
-            "warnings": [],
-        },
         _perf({"pt-spectrum": 300, "internal-dpl-aod-reader": 120}, 1_790_000_000_000, 12),
+        **pt,
+        metrics=_metrics(410.0, 380.5, 41.0, 55.0, 1_200_000),
+        started=_time("2026-11-21T07:59:00Z"),
+        finished=_time("2026-11-21T08:00:00Z"),
     )
     _result(
         root,
         PT_HASH,
-        {
-            **base,
-            "wagon": "pwglf-spectra/pt-spectrum",
-            "dataset": "LHC22o_pass6",
-            "status": "done",
-            "finished": "2026-11-24T10:00:00Z",
-            "metrics": _metrics(420.0, 390.25, 44.0, 58.0, 1_300_000),
-            "warnings": [],
-        },
         _perf(
             {
                 "pt-spectrum": 310,
@@ -166,40 +208,52 @@ def make_tests(root: Path) -> None:
             1_790_300_000_000,
             15,
         ),
+        **pt,
+        metrics=_metrics(420.0, 390.25, 44.0, 58.0, 1_300_000),
+        started=_time("2026-11-24T09:59:00Z"),
+        finished=_time("2026-11-24T10:00:00Z"),
     )
     _result(
         root,
         PHI_HASH,
-        {
-            **base,
-            "wagon": "pwglf-spectra/phi-meson",
-            "dataset": "LHC23d1_mc",
-            "status": "warning",
-            "finished": "2026-11-25T12:00:00Z",
-            "metrics": _metrics(2310.0, 1640.0, 63.0, 70.0, 22_000_000),
-            "warnings": [
-                {
-                    "rule": "leak",
-                    "message": "max PSS 2.31 GB is 41% above average 1.64 GB (rule: at most 30%)",
-                }
-            ],
-        },
         None,
+        wagon="pwglf-spectra/phi-meson",
+        dataset="LHC23d1_mc",
+        status=Status.WARNING,
+        target=Target.SINGLE_CORE,
+        metrics=_metrics(2310.0, 1640.0, 63.0, 70.0, 22_000_000),
+        warnings=(
+            Finding(
+                rule="leak",
+                message="max PSS 2.31 GB is 41% above average 1.64 GB (rule: at most 30%)",
+            ),
+        ),
+        started=_time("2026-11-25T11:59:00Z"),
+        finished=_time("2026-11-25T12:00:00Z"),
+    )
+    # The reconciler's test of a whole train is stored as a test of "train:<id>".
+    _result(
+        root,
+        TRAIN_TEST_HASH,
+        None,
+        wagon="train:T-20261124-0002",
+        dataset="LHC22o_pass6",
+        status=Status.DONE,
+        target=Target.SINGLE_CORE,
+        metrics=_metrics(610.0, 520.0, 95.0, 101.0, 3_000_000),
+        started=_time("2026-11-25T10:58:00Z"),
+        finished=_time("2026-11-25T10:59:00Z"),
     )
     _result(
         root,
         JPSI_HASH,
-        {
-            **base,
-            "wagon": "pwgdq-dileptons/jpsi-ee",
-            "dataset": "LHC22o_pass6",
-            "status": "failed",
-            "finished": "2026-11-26T16:00:00Z",
-            "reason": "exit code 3: segmentation violation",
-            "metrics": {},
-            "warnings": [],
-        },
         None,
+        wagon="pwgdq-dileptons/jpsi-ee",
+        dataset="LHC22o_pass6",
+        status=Status.FAILED,
+        reason="exit code 3: segmentation violation",
+        started=_time("2026-11-26T15:59:00Z"),
+        finished=_time("2026-11-26T16:00:00Z"),
     )
 
 
@@ -214,6 +268,7 @@ def _train(
     wagons: list[tuple[str, str]],
     merges: list[dict[str, Any]],
     output_dir: str | None = None,
+    details: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     job_docs = []
     for index, (job_state, run) in enumerate(jobs):
@@ -252,7 +307,7 @@ def _train(
         "jobs": job_docs,
         "merges": merges,
         "output_dir": output_dir,
-        "details": {},
+        "details": details or {},
     }
 
 
@@ -316,6 +371,15 @@ def make_state(root: Path) -> None:
                     "finished": "2026-11-25T13:00:00Z",
                 }
             ],
+            details={
+                "train_test": {"content_hash": TRAIN_TEST_HASH, "status": "done"},
+                "estimate": {
+                    "cpu_years": 1.53,
+                    "output_bytes": 1_200_000_000_000,
+                    "co2_kg": 81.2,
+                    "jobs": 4,
+                },
+            },
         ),
         _train(
             "T-20261126-0003",

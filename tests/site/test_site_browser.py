@@ -205,6 +205,9 @@ def test_screenshots_of_the_main_pages_and_narrow_screens(browser: Any, site_url
         overflow = []
         for name, page_path in MAIN_PAGES.items():
             tab.goto(urljoin(site_url, page_path), wait_until="load")
+            # Lazy images below the fold would be blank in a full-page screenshot.
+            tab.evaluate("document.querySelectorAll('img').forEach(i => i.loading = 'eager')")
+            tab.wait_for_load_state("networkidle")
             if suffix and name in ("dashboard", "wagon", "train", "my-analyses"):
                 tab.screenshot(path=str(SCREENSHOTS / f"{name}{suffix}.png"), full_page=True)
             elif not suffix:
@@ -217,7 +220,6 @@ def test_screenshots_of_the_main_pages_and_narrow_screens(browser: Any, site_url
 
 
 def test_comparison_of_two_wagon_revisions(page: Any, site_url: str) -> None:
-    pytest.importorskip("hyperloop_gitops.history", reason="git history is not on this branch")
     page.goto(urljoin(site_url, "wagons/pwglf-spectra/pt-spectrum.html"))
     diff = page.locator("#revision-diff")
     assert diff.locator("p").inner_text() == "1 fields differ."

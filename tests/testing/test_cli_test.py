@@ -200,3 +200,26 @@ def test_an_unknown_wagon_is_a_user_error(project) -> None:
     outcome.assert_failed(exit_code=1)
     assert outcome.stderr.startswith("error: ")
     assert "demo/nope" in outcome.stderr
+
+
+def test_an_o2_wagon_without_o2physics_is_a_clear_error(project, data_dir: Path) -> None:
+    o2_wagon = """\
+name: o2-spectra
+workflow: o2-analysis-spectra-tpc
+configuration:
+  spectra-tpc: {ptMin: 0.1}
+enabled:
+  - {dataset: LHC22o_test, tag: daily-20261120-0000-1}
+"""
+    _, outcome = _test(
+        project,
+        data_dir,
+        "demo/o2-spectra",
+        files={"config/analyses/demo/wagons/o2-spectra.yaml": o2_wagon},
+    )
+
+    outcome.assert_failed(exit_code=1)
+    assert outcome.stderr == (
+        "error: O2Physics is not available: o2-analysis-spectra-tpc not found on PATH; load the "
+        "O2Physics environment (alienv enter O2Physics/...) or use an embedded task\n"
+    )

@@ -128,3 +128,17 @@ def test_start_up_and_tear_down_are_left_out_of_memory_statistics() -> None:
         100_000 * 1024,
         52_001 * 1024,
     )
+
+
+def test_start_up_cpu_is_not_scaled_to_the_whole_dataset() -> None:
+    series = {
+        "hyperloop-runtime": {"cpuUsedAbsolute": [(1000, 2e6), (2000, 1e6), (3000, 1e6)]},
+        "internal-dpl-aod-reader": {"cpuUsedAbsolute": [(2000, 0.0), (3000, 5e5)]},
+    }
+
+    result = metrics.compute(series, input_sizes=[10], output_bytes=1, dataset_bytes=1000)
+
+    assert result.cpu_s == 4.5
+    assert result.startup_cpu_s == 2.0  # the sample at 2000 covers time up to it: not start-up
+    assert result.whole_dataset is not None
+    assert result.whole_dataset.cpu_years == pytest.approx(2.5 * 100 / (8766 * 3600))

@@ -11,7 +11,7 @@ import pytest
 
 from hyperloop_gitops.errors import WorkflowError
 from hyperloop_gitops.testing.limits import Limits, scrubbed_environment
-from hyperloop_gitops.testing.runner import Step, run
+from hyperloop_gitops.testing.runner import Step, Tick, run
 
 from .conftest import program, python
 
@@ -103,17 +103,37 @@ def test_in_a_pipe_the_cause_is_named_not_the_broken_pipe(run_steps) -> None:
     assert outcome.failure == "reader exited with code 2"
 
 
-def test_wall_time_limit_kills_the_whole_tree(workdir: Path, run_steps) -> None:
-    outcome = run_steps(Step(program("spawn_sleeper"), "sleepy"), wall_time_s=1.0)
+def test_wall_time_limit_kills(run_steps) -> None:
+    outcome = run_steps(Step(python("import time; time.sleep(60)"), "sleepy"), wall_time_s=1.0)
 
     assert outcome.failure == "wall time limit 1 s exceeded"
     assert outcome.exit_codes == {"sleepy": -signal.SIGKILL}
-    assert 1.0 <= outcome.wall_s < 3.0
-    grandchild = int((workdir / "sleeper.pid").read_text())
+    assert 1.0 <= outcome.wall_s < 30  # it would sleep 60 s
+
+
+def test_a_stopped_run_leaves_no_process_of_its_tree_behind(workdir: Path) -> None:
+    # Ctrl-C (or any exception) while running goes through the same kill as a limit does.
+    pid_file = workdir / "sleeper.pid"
+
+    def interrupt_once_the_grandchild_runs(_: Tick) -> None:
+        if pid_file.exists() and pid_file.read_text():
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        run(
+            [Step(program("spawn_sleeper"), "sleepy")],
+            workdir=workdir,
+            env=scrubbed_environment(workdir),
+            limits=Limits(wall_time_s=50),
+            interval_s=0.1,
+            on_tick=interrupt_once_the_grandchild_runs,
+        )
+
+    grandchild = int(pid_file.read_text())
     assert not psutil.pid_exists(grandchild) or psutil.Process(grandchild).status() == "zombie"
 
 
-def test_memory_limit_kills_with_the_pss_in_the_reason(run_steps) -> None:
+def test_memory_limit_kills_with_the_pss_in_the_reason(workdir: Path, run_steps) -> None:
     outcome = run_steps(Step(program("allocate", 300, 10), "hog"), memory_bytes=150_000_000)
 
     assert outcome.limit_exceeded is not None
@@ -122,7 +142,8 @@ def test_memory_limit_kills_with_the_pss_in_the_reason(run_steps) -> None:
     assert outcome.failure.startswith(prefix)
     pss_mb = float(outcome.failure.removeprefix(prefix).removesuffix(" MB"))
     assert 150 < pss_mb < 330
-    assert outcome.wall_s < 5
+    assert outcome.exit_codes == {"hog": -signal.SIGKILL}  # killed long before its 10 s of CPU
+    assert (workdir / "stdout.log").read_text() == ""
 
 
 def test_an_executable_that_does_not_exist_is_a_failure_not_a_crash(run_steps) -> None:

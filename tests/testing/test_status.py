@@ -145,3 +145,13 @@ def test_a_failure_wins_over_warnings() -> None:
 
     assert status_of(failure="task exited with code 3", warnings=found) is Status.FAILED
     assert [s.mark for s in Status] == ["⌛", "⏳", "🌟", "❗", "💣"]
+
+
+def test_growth_below_the_noise_floor_is_not_a_leak() -> None:
+    pss = MemoryStats(max_bytes=60_000_000, avg_bytes=40_000_000, slope_mb_per_min=0.0)
+    floor = Policy(leak_min_growth_mb=25)
+
+    assert [str(f) for f in findings(make(pss=pss), floor, RuleContext())] == []
+    assert [
+        str(f) for f in findings(make(pss=pss), Policy(leak_min_growth_mb=19), RuleContext())
+    ] == ["leak: max PSS 60 MB is 50% above average 40 MB (rule: at most 30%)"]

@@ -19,6 +19,16 @@ from hyperloop_gitops.testing.wagon_test import TestPlan, run_wagon_test
 from .conftest import program
 
 HASH = "3f9c1e" + "0" * 58
+
+
+class _AnyTimestamp(str):
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, str) and other.isdigit()
+
+    __hash__ = str.__hash__
+
+
+ANY_TIMESTAMP = _AnyTimestamp()
 RUNTIME = "hyperloop-runtime"
 
 
@@ -230,3 +240,34 @@ def test_the_store_refuses_bad_hashes_and_reports_corrupt_results(tmp_path: Path
         f"{tmp_path}/tests/{HASH}/result.json: not a valid test result (7 problems); "
         "delete it or re-run the test with --force"
     )
+
+
+def test_a_workflow_s_own_performance_metrics_are_kept(tmp_path: Path, inputs) -> None:
+    result = run_it(make_plan(inputs, "--own-metrics"), ResultStore(tmp_path / "tests")).result
+
+    assert result.metrics is not None
+    assert [d.device for d in result.metrics.devices] == ["o2-analysis-task"]
+    assert result.metrics.cpu_s == 0.002048
+    work = Path(result.work_dir)
+    assert json.loads((work / "performanceMetrics.json").read_text())["o2-analysis-task"] == {
+        "proportionalSetSize": [{"timestamp": ANY_TIMESTAMP, "value": "2048"}],
+        "cpuUsedAbsolute": [{"timestamp": ANY_TIMESTAMP, "value": "2048"}],
+    }
+    assert list(perfmetrics.load(work / "processMetrics.json")) == [RUNTIME]
+
+
+def test_queued_running_and_done_are_visible_in_the_store(tmp_path: Path, inputs) -> None:
+    store = ResultStore(tmp_path / "tests")
+    assert store.status(HASH) is None
+
+    store.queue(HASH)
+    assert store.status(HASH) is Status.QUEUED
+    assert Status.QUEUED.mark == "⌛"
+
+    seen: list[Status | None] = []
+    run_it(make_plan(inputs), store, on_tick=lambda _: seen.append(store.status(HASH)))
+
+    assert seen and set(seen) == {Status.RUNNING}
+    assert store.status(HASH) is Status.DONE
+    store.queue(HASH)  # a stored result is not queued again
+    assert store.status(HASH) is Status.DONE

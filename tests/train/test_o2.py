@@ -309,10 +309,28 @@ def test_resolve_uses_the_process_path_by_default(
     ]
 
 
-def test_two_wagons_configuring_one_device_conflict(project: ProjectFactory) -> None:
+def test_two_wagons_of_one_workflow_run_apart_with_a_suffix(project: ProjectFactory) -> None:
     files = dict(O2_WAGONS)
     files["config/analyses/demo/wagons/other.yaml"] = (
         "name: other\nworkflow: o2-analysis-dq-table-reader\n"
+        "configuration:\n  analysis-event-selection: {cfgEventCuts: other}\n"
+    )
+    spec = build_train_spec(
+        load(project(files)), {JPSI: [None], "demo/other": [None]}, "LHC22o_test", TAG
+    )
+    assert [(i.wagon_id, i.suffix) for i in spec.instances] == [
+        ("service/o2evsel", ""),
+        ("demo/jpsi", ""),
+        ("demo/other", "other"),
+    ]
+    assert "analysis-event-selection_other" in configuration_json(spec)
+    assert o2_pipe(spec)[-1][-2:] == ["--workflow-suffix", "_other"]
+
+
+def test_two_wagons_configuring_one_device_conflict(project: ProjectFactory) -> None:
+    files = dict(O2_WAGONS)
+    files["config/analyses/demo/wagons/other.yaml"] = (
+        "name: other\nworkflow: o2-analysis-other-reader\n"
         "configuration:\n  analysis-event-selection: {cfgEventCuts: other}\n"
     )
     spec = build_train_spec(

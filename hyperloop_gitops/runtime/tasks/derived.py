@@ -45,6 +45,9 @@ class DerivedTracks(Task):
             "fSign": "i1",
         },
     }
+    derived_indices: ClassVar[Mapping[str, Mapping[str, str]]] = {
+        DT_TRACK: {"fIndexDtCollisions": DT_COLLISION}
+    }
     configurables = (
         Configurable("ptMin", "float", 0.0, "minimum pT of a written track (GeV/c)", 0.0),
         Configurable(

@@ -43,7 +43,7 @@ class PairInvariantMass(Task):
     description = "Invariant mass of track pairs (e.g. phi(1020) -> K+ K-)"
     reads: ClassVar[Mapping[str, tuple[str, ...]]] = {
         layout.TRACK: ("fIndexCollisions", "fSigned1Pt", "fTgl", "fSnp", "fAlpha"),
-        layout.TRACK_EXTRA: ("fTPCSignal",),
+        layout.TRACK_EXTRA: ("fTPCSignal", "fTPCInnerParam"),
     }
     requires = (COLLISION_SELECTED, TRACK_SELECTED)
     configurables = (
@@ -80,15 +80,15 @@ class PairInvariantMass(Task):
 
     def process(self, frame: FrameView) -> None:
         mass = self.opt_float("daughterMass")
-        # Work on the candidates only: most tracks fail the selection or the PID cut.
+        # Work on the candidates only: most tracks fail the selection or the PID cut. PID uses
+        # the momentum at the TPC's inner wall, as O2's TPC response does.
         rows = np.flatnonzero(good_tracks(frame))
-        pt, eta = track_pt(frame)[rows], track_eta(frame)[rows]
         cut = self.opt_float("nSigmaTPC")
         if cut > 0:
             signal = frame.column(layout.TRACK_EXTRA, "fTPCSignal")[rows]
-            pid = np.abs(n_sigma_tpc(signal, pt * np.cosh(eta), mass)) < cut
-            rows, pt, eta = rows[pid], pt[pid], eta[pid]
-        phi = track_phi(frame)[rows]
+            momentum = frame.column(layout.TRACK_EXTRA, "fTPCInnerParam")[rows]
+            rows = rows[np.abs(n_sigma_tpc(signal, momentum, mass)) < cut]
+        pt, eta, phi = track_pt(frame)[rows], track_eta(frame)[rows], track_phi(frame)[rows]
         collision = frame.column(layout.TRACK, "fIndexCollisions")[rows]
         order = np.argsort(collision, kind="stable")
         a, b = (order[i] for i in pairs_in_groups(collision[order]))
@@ -101,7 +101,8 @@ class PairInvariantMass(Task):
         sign = track_sign(frame)[rows]
         unlike = sign[a] != sign[b]
         keep = pair_pt >= self.opt_float("pairPtMin")
-        self.h_unlike.fill(m[unlike & keep])
+        opposite = unlike & keep
+        self.h_unlike.fill(m[opposite])
         if self.h_like is not None:
             self.h_like.fill(m[~unlike & keep])
-        self.h_vs_pt.fill(m[unlike & keep], pair_pt[unlike & keep])
+        self.h_vs_pt.fill(m[opposite], pair_pt[opposite])

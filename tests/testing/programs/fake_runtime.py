@@ -20,6 +20,9 @@ parser.add_argument("--leak-mb", type=int, default=0)
 parser.add_argument("--steps", type=int, default=10)
 parser.add_argument("--output-bytes", type=int, default=20_000)
 parser.add_argument("--exit", type=int, default=0)
+parser.add_argument(
+    "--own-metrics", action="store_true", help="write performanceMetrics.json as O2"
+)
 args = parser.parse_args()
 
 inputs = Path(args.aod_file.removeprefix("@")).read_text().split()
@@ -60,3 +63,7 @@ report = {
     },
 }
 Path("runtime_report.json").write_text(json.dumps(report))
+if args.own_metrics:
+    sample = {"timestamp": str(round(end_ms)), "value": "2048"}
+    own = {"o2-analysis-task": {"proportionalSetSize": [sample], "cpuUsedAbsolute": [sample]}}
+    Path("performanceMetrics.json").write_text(json.dumps(own))

@@ -6,5 +6,6 @@ import time
 from pathlib import Path
 
 child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
-Path("sleeper.pid").write_text(str(child.pid))
+Path("sleeper.pid.tmp").write_text(str(child.pid))
+Path("sleeper.pid.tmp").replace("sleeper.pid")  # whole, or not at all
 time.sleep(60)
