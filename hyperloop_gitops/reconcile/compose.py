@@ -42,6 +42,7 @@ def compose_plan(
     for past_train in trains:
         by_dataset.setdefault(past_train.dataset, []).append(past_train)
     composed: list[ComposedTrain] = []
+    composed_on: dict[str, list[ComposedTrain]] = {}
     taken = {t.id for t in trains}
     # units by (dataset, tag), each group in wagon order: one pass over the sorted units
     groups: dict[tuple[str, str], list[Unit]] = {}
@@ -52,10 +53,13 @@ def compose_plan(
         past = by_dataset.get(dataset_name, [])
         if not gate(ctx, dataset, group, past):
             continue
-        for wagons in pack(ctx, dataset, group, past, composed):
+        # pack counts only this dataset's trains: hand it those, not every train so far
+        on_dataset = composed_on.setdefault(dataset_name, [])
+        for wagons in pack(ctx, dataset, group, past, on_dataset):
             train = snapshot(ctx, dataset, tag, wagons, taken)
             taken.add(train.id)
             composed.append(train)
+            on_dataset.append(train)
     return Plan(
         now=now,
         submit=tuple(composed),

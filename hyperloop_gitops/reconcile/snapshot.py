@@ -62,9 +62,7 @@ def snapshot(
         input_files=inputs.locations,
         input_list_digest=inputs.digest,
         estimate=estimate,
-        short_for=tuple(
-            sorted(n for n, d in repository.datasets.items() if dataset.name in d.short_datasets)
-        ),
+        short_for=repository.memo(("short-for", dataset.name), lambda: _short_for(ctx, dataset)),
     )
 
 
@@ -78,3 +76,9 @@ def _train_id(now: datetime, dataset: str, tag: str, hashes: list[str], taken: s
         if candidate not in taken:
             return candidate
     raise AssertionError("a million trains on one day")
+
+
+def _short_for(ctx: Context, dataset: Dataset) -> tuple[str, ...]:
+    """The datasets this one is the short dataset of."""
+    datasets = ctx.repository.datasets
+    return tuple(sorted(n for n, d in datasets.items() if dataset.name in d.short_datasets))
