@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import gc
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Hashable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
@@ -18,6 +18,8 @@ from hyperloop_gitops.diagnostics import Diagnostic, sort_diagnostics
 from hyperloop_gitops.errors import ConfigError, NotFoundError
 from hyperloop_gitops.model import Analysis, Dataset, Runlist, Settings, Wagon
 from hyperloop_gitops.model.wagon import qualify
+
+T = TypeVar("T")
 
 MODELS: dict[str, type[BaseModel]] = {
     "settings": Settings,
@@ -40,6 +42,20 @@ class Repository:
     runlists: Mapping[str, Runlist]
     sources: Mapping[tuple[str, str], Source] = field(repr=False)
     raw: Mapping[str, Any] = field(repr=False, default_factory=dict)
+    _memo: dict[Hashable, Any] = field(repr=False, compare=False, init=False, default_factory=dict)
+    """Values derived from this snapshot, computed once (see :meth:`memo`)."""
+
+    def memo(self, key: Hashable, build: Callable[[], T]) -> T:
+        """``build()``, computed once per ``key`` for this repository.
+
+        A repository is an immutable snapshot, so what is derived from it never goes stale:
+        the reconciler derives the same closures and wagon instances for tens of thousands
+        of requests. ``build`` must return a value nobody mutates (a tuple, a frozen object).
+        """
+        if key in self._memo:
+            return self._memo[key]  # type: ignore[no-any-return]
+        value = self._memo[key] = build()
+        return value
 
     def path_of(self, kind: str, name: str) -> str:
         """The repository-relative file of an entity (``name`` is ``analysis/wagon`` for wagons)."""
@@ -80,11 +96,17 @@ class Repository:
 
     def dependencies_of(self, wagon_id: str) -> list[str]:
         """Direct dependencies as ``analysis/wagon`` ids."""
+        return list(self.memo(("dependencies", wagon_id), lambda: self._dependencies(wagon_id)))
+
+    def _dependencies(self, wagon_id: str) -> tuple[str, ...]:
         analysis = wagon_id.split("/", 1)[0]
-        return [qualify(ref, analysis) for ref in self.wagons[wagon_id].dependencies]
+        return tuple(qualify(ref, analysis) for ref in self.wagons[wagon_id].dependencies)
 
     def dependency_closure(self, wagon_id: str) -> list[str]:
         """The wagon and everything it needs, dependencies first (a topological order)."""
+        return list(self.memo(("closure", wagon_id), lambda: self._closure(wagon_id)))
+
+    def _closure(self, wagon_id: str) -> tuple[str, ...]:
         order: list[str] = []
         seen: set[str] = set()
 
@@ -97,14 +119,11 @@ class Repository:
             order.append(current)
 
         visit(wagon_id, ())
-        return order
+        return tuple(order)
 
     def dependents_of(self, wagon_id: str) -> list[str]:
         """Wagons that need this one, directly or through others, sorted."""
-        reverse: dict[str, set[str]] = {}
-        for other in self.wagons:
-            for dependency in self.dependencies_of(other):
-                reverse.setdefault(dependency, set()).add(other)
+        reverse = self.memo("reverse-dependencies", self._reverse_dependencies)
         found: set[str] = set()
         todo = [wagon_id]
         while todo:
@@ -114,6 +133,13 @@ class Repository:
                     todo.append(dependent)
         found.discard(wagon_id)
         return sorted(found)
+
+    def _reverse_dependencies(self) -> dict[str, frozenset[str]]:
+        reverse: dict[str, set[str]] = {}
+        for other in self.wagons:
+            for dependency in self.dependencies_of(other):
+                reverse.setdefault(dependency, set()).add(other)
+        return {wagon: frozenset(users) for wagon, users in reverse.items()}
 
     def runs_of(self, dataset_name: str) -> list[int]:
         """The runs a dataset uses: its runlists' runs minus excluded runs, in runlist order."""

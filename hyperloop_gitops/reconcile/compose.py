@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from hyperloop_gitops.config import Repository
-from hyperloop_gitops.reconcile.context import Collector, Context
+from hyperloop_gitops.reconcile.context import Collector, Context, Unit
 from hyperloop_gitops.reconcile.desired import Request, desired_requests
 from hyperloop_gitops.reconcile.inputs import PastTrain, TestSummary
 from hyperloop_gitops.reconcile.packing import gate, pack, split_jobs
@@ -42,18 +42,24 @@ def compose_plan(
     for past_train in trains:
         by_dataset.setdefault(past_train.dataset, []).append(past_train)
     composed: list[ComposedTrain] = []
+    composed_on: dict[str, list[ComposedTrain]] = {}
     taken = {t.id for t in trains}
-    for dataset_name in sorted({key[0] for key in units}):
+    # units by (dataset, tag), each group in wagon order: one pass over the sorted units
+    groups: dict[tuple[str, str], list[Unit]] = {}
+    for key, unit in sorted(units.items()):
+        groups.setdefault(key[:2], []).append(unit)
+    for (dataset_name, tag), group in groups.items():
         dataset = repository.datasets[dataset_name]
         past = by_dataset.get(dataset_name, [])
-        for tag in sorted({key[1] for key in units if key[0] == dataset_name}):
-            group = [u for key, u in sorted(units.items()) if key[:2] == (dataset_name, tag)]
-            if not gate(ctx, dataset, group, past):
-                continue
-            for wagons in pack(ctx, dataset, group, past, composed):
-                train = snapshot(ctx, dataset, tag, wagons, taken)
-                taken.add(train.id)
-                composed.append(train)
+        if not gate(ctx, dataset, group, past):
+            continue
+        # pack counts only this dataset's trains: hand it those, not every train so far
+        on_dataset = composed_on.setdefault(dataset_name, [])
+        for wagons in pack(ctx, dataset, group, past, on_dataset):
+            train = snapshot(ctx, dataset, tag, wagons, taken)
+            taken.add(train.id)
+            composed.append(train)
+            on_dataset.append(train)
     return Plan(
         now=now,
         submit=tuple(composed),

@@ -134,6 +134,8 @@ def _short_missing(ctx: Context, dataset: Dataset, request: Request, spec: Train
     """Why the long train must wait for a short dataset, or None when it need not."""
     repository, tag = ctx.repository, spec.package_tag
     label = f"{request.wagon_id}:{request.part}" if request.part else request.wagon_id
+    if not dataset.short_datasets:
+        return None
     wanted = spec.config_hashes.get(label)
     for short in dataset.short_datasets:
         done = False

@@ -7,9 +7,9 @@ from datetime import datetime
 
 from hyperloop_gitops.model import Dataset
 from hyperloop_gitops.reconcile.context import Context, Unit
-from hyperloop_gitops.reconcile.packing import split_jobs, target
+from hyperloop_gitops.reconcile.packing import target
 from hyperloop_gitops.reconcile.plan import ComposedTrain, Estimate, TrainWagon
-from hyperloop_gitops.train import build_train_spec, content_hash, dataset_files
+from hyperloop_gitops.train import build_train_spec, content_hash
 
 HOURS_PER_YEAR = 8766
 
@@ -18,7 +18,7 @@ def snapshot(
     ctx: Context, dataset: Dataset, tag: str, units: list[Unit], taken: set[str]
 ) -> ComposedTrain:
     """The frozen train: full_config, content hashes, input list digest, estimate, id."""
-    repository, now, data = ctx.repository, ctx.now, ctx.data
+    repository, now = ctx.repository, ctx.now
     spec = build_train_spec(
         repository,
         {u.wagon_id: u.parts for u in units},
@@ -39,8 +39,7 @@ def snapshot(
         )
         for u in units
     )
-    files = dataset_files(repository, dataset.name)
-    relative = [f.relative_path for f in files]
+    inputs = ctx.dataset_inputs(dataset.name)
     policy = repository.settings.policy
     cpu = sum(u.test.cpu_years for u in units)
     per_job = repository.settings.backends.jalien.max_input_files_per_job
@@ -48,7 +47,7 @@ def snapshot(
         cpu_years=cpu,
         output_bytes=sum(u.test.output_bytes for u in units),
         co2_kg=cpu * HOURS_PER_YEAR * policy.cpu_watts_per_core / 1000 * policy.kg_co2_per_kwh,
-        jobs=len(split_jobs(files, per_job)),
+        jobs=inputs.jobs(per_job),
     )
     full_config = spec.full_config()
     return ComposedTrain(
@@ -60,12 +59,10 @@ def snapshot(
         spec=spec,
         full_config=full_config,
         full_config_digest=content_hash(full_config),
-        input_files=tuple(f.location(data) for f in files),
-        input_list_digest=hashlib.sha256("\n".join(sorted(relative)).encode()).hexdigest(),
+        input_files=inputs.locations,
+        input_list_digest=inputs.digest,
         estimate=estimate,
-        short_for=tuple(
-            sorted(n for n, d in repository.datasets.items() if dataset.name in d.short_datasets)
-        ),
+        short_for=repository.memo(("short-for", dataset.name), lambda: _short_for(ctx, dataset)),
     )
 
 
@@ -79,3 +76,9 @@ def _train_id(now: datetime, dataset: str, tag: str, hashes: list[str], taken: s
         if candidate not in taken:
             return candidate
     raise AssertionError("a million trains on one day")
+
+
+def _short_for(ctx: Context, dataset: Dataset) -> tuple[str, ...]:
+    """The datasets this one is the short dataset of."""
+    datasets = ctx.repository.datasets
+    return tuple(sorted(n for n, d in datasets.items() if dataset.name in d.short_datasets))

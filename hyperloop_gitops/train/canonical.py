@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from typing import Any
 
 
@@ -21,3 +22,10 @@ def canonical_json(value: Any) -> str:
 def content_hash(value: Any) -> str:
     """The sha256 (hex) of ``value``'s canonical JSON."""
     return hashlib.sha256(canonical_json(value).encode("utf-8")).hexdigest()
+
+
+def hash_object(members: Mapping[str, str]) -> str:
+    """The :func:`content_hash` of an object whose member values are given already encoded
+    as canonical JSON texts: the same hash, without encoding shared parts again."""
+    text = "{" + ",".join(f"{canonical_json(k)}:{members[k]}" for k in sorted(members)) + "}"
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from hyperloop_gitops.config import Repository
+from hyperloop_gitops.model.dataset import Production
 
 DATA_DIR = Path(".hyperloop") / "data"
 """The data directory, relative to the repository root, unless a caller names another."""
@@ -58,6 +59,39 @@ def iter_dataset_files(repository: Repository, dataset_name: str) -> Iterator[In
     dataset = repository.dataset(dataset_name)
     files = dataset.files
     grid = files.storage == "grid"
+    for production, run, folder in _run_folders(repository, dataset_name):
+        for number in range(1, files.files_per_run + 1):
+            yield InputFile(
+                period=production.period,
+                run=run,
+                pass_name=production.pass_name,
+                number=number,
+                relative_path=f"{folder}/{run}/{production.pass_name}/{number:04d}/AO2D.root",
+                grid=grid,
+            )
+
+
+def dataset_paths(repository: Repository, dataset_name: str) -> list[tuple[int, str]]:
+    """(run, relative path) of every file of :func:`dataset_files`, in the same order.
+
+    The reconciler lists every file of every dataset it composes a train on (millions at
+    ALICE's scale): plain tuples cost a fraction of :class:`InputFile` objects.
+    """
+    per_run = repository.dataset(dataset_name).files.files_per_run
+    return [
+        (run, f"{folder}/{run}/{production.pass_name}/{number:04d}/AO2D.root")
+        for production, run, folder in _run_folders(repository, dataset_name)
+        for number in range(1, per_run + 1)
+    ]
+
+
+def _run_folders(
+    repository: Repository, dataset_name: str
+) -> Iterator[tuple[Production, int, str]]:
+    """Each run of the dataset once, in runlist order, with its production and folder."""
+    dataset = repository.dataset(dataset_name)
+    files = dataset.files
+    grid = files.storage == "grid"
     base = files.path.rstrip("/")
     seen: set[int] = set()
     for production in dataset.productions:
@@ -71,15 +105,7 @@ def iter_dataset_files(repository: Repository, dataset_name: str) -> Iterator[In
             if run in excluded or run in seen:
                 continue
             seen.add(run)
-            for number in range(1, files.files_per_run + 1):
-                yield InputFile(
-                    period=production.period,
-                    run=run,
-                    pass_name=production.pass_name,
-                    number=number,
-                    relative_path=f"{folder}/{run}/{production.pass_name}/{number:04d}/AO2D.root",
-                    grid=grid,
-                )
+            yield production, run, folder
 
 
 def sample_files(repository: Repository, dataset_name: str) -> list[InputFile]:

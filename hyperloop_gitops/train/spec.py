@@ -11,16 +11,17 @@ Descriptions, enabled lists, approvals and other presentational fields are not i
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from functools import cached_property
+from functools import cached_property, partial
 from pathlib import Path
 from typing import Any
 
 from hyperloop_gitops.config import Repository
 from hyperloop_gitops.errors import NotFoundError, WorkflowError
 from hyperloop_gitops.model.common import short_tag
-from hyperloop_gitops.train.canonical import content_hash
+from hyperloop_gitops.train.canonical import canonical_json, content_hash, hash_object
 from hyperloop_gitops.train.inputs import InputFile, default_data_dir, file_identity, sample_files
 
 Part = str | None
@@ -64,6 +65,12 @@ class WagonInstance:
             "derived_data": self.derived_data,
             "dependencies": list(self.dependencies),
         }
+
+    @cached_property
+    def identity_json(self) -> str:
+        """:meth:`identity` as canonical JSON, encoded once: the reconciler hashes the same
+        instance into a wagon test, its config hashes and a train."""
+        return canonical_json(self.identity())
 
     def full_config_entry(self) -> dict[str, Any]:
         """This instance as ``full_config.json`` lists it (typed JSON values)."""
@@ -158,12 +165,15 @@ class TrainSpec:
         """Per instance label: the hash of that instance with its dependencies and the tag only
         (no dataset, input or policy): equal on a dataset and on its short dataset."""
         bases = {i.wagon_id: i for i in self.instances if i.subwagon is None}
+        tag = canonical_json(self.package_tag)
         return {
-            i.label: content_hash(
+            i.label: hash_object(
                 {
-                    "wagon": i.identity(),
-                    "dependencies": [bases[d].identity() for d in self.closures[i.wagon_id]],
-                    "package_tag": self.package_tag,
+                    "wagon": i.identity_json,
+                    "dependencies": _array(
+                        bases[d].identity_json for d in self.closures[i.wagon_id]
+                    ),
+                    "package_tag": tag,
                 }
             )
             for i in self.instances
@@ -245,13 +255,13 @@ def build_train_spec(
             asked = part in parts
             if asked or (part is None and wagon_id in needed_as_base):
                 instances.append(_instance(repository, wagon_id, part, requested=asked))
-    instances = _distinct_devices(instances)
-    train_hash = content_hash(
+    instances = _distinct_devices(repository, instances)
+    train_hash = hash_object(
         {
-            "package_tag": tag,
-            "wagons": [i.identity() for i in instances],
-            "requested": [i.label for i in instances if i.requested],
-            "context": context.digest,
+            "package_tag": canonical_json(tag),
+            "wagons": _array(i.identity_json for i in instances),
+            "requested": canonical_json([i.label for i in instances if i.requested]),
+            "context": canonical_json(context.digest),
         }
     )
     return TrainSpec(
@@ -334,7 +344,9 @@ def _closure_order(repository: Repository, wagon_ids: list[str]) -> list[str]:
     return list(order)
 
 
-def _distinct_devices(instances: list[WagonInstance]) -> list[WagonInstance]:
+def _distinct_devices(
+    repository: Repository, instances: list[WagonInstance]
+) -> list[WagonInstance]:
     """Give every wagon but the first that runs a task a suffix of its own name.
 
     One task runs as one device per train; two wagons configuring the same task (e.g. the
@@ -344,20 +356,32 @@ def _distinct_devices(instances: list[WagonInstance]) -> list[WagonInstance]:
     first: dict[str, str] = {}
     for instance in instances:
         first.setdefault(instance.workflow, instance.wagon_id)
-    names = [i.wagon_id.split("/", 1)[1] for i in instances]
+    names = Counter(i.wagon_id.split("/", 1)[1] for i in instances)
+    per_wagon = Counter(i.wagon_id for i in instances)
     out = []
     for instance in instances:
         if first[instance.workflow] == instance.wagon_id:
             out.append(instance)
             continue
         name = instance.wagon_id.split("/", 1)[1]
-        if names.count(name) > len([i for i in instances if i.wagon_id == instance.wagon_id]):
+        if names[name] > per_wagon[instance.wagon_id]:
             name = instance.wagon_id.replace("/", "-")
-        out.append(replace(instance, wagon_suffix=name))
+        key = ("train-instance", instance.wagon_id, instance.subwagon, instance.requested, name)
+        out.append(repository.memo(key, partial(replace, instance, wagon_suffix=name)))
     return out
 
 
 def _instance(
+    repository: Repository, wagon_id: str, part: Part, *, requested: bool
+) -> WagonInstance:
+    # one object per (wagon, part) and repository, so its identity is encoded once
+    return repository.memo(
+        ("train-instance", wagon_id, part, requested),
+        lambda: _new_instance(repository, wagon_id, part, requested=requested),
+    )
+
+
+def _new_instance(
     repository: Repository, wagon_id: str, part: Part, *, requested: bool
 ) -> WagonInstance:
     wagon = repository.wagons[wagon_id]
@@ -371,6 +395,11 @@ def _instance(
         dependencies=tuple(repository.dependencies_of(wagon_id)),
         requested=requested,
     )
+
+
+def _array(texts: Iterable[str]) -> str:
+    """A JSON array of canonical JSON texts."""
+    return "[" + ",".join(texts) + "]"
 
 
 def _dataset_identity(repository: Repository, dataset: str) -> dict[str, Any]:
