@@ -49,7 +49,8 @@ HEAD = WAGON.split("enabled:", maxsplit=1)[0]
 def root(tmp_path: Path) -> Path:
     files = {**INITIAL, SPECTRA: WAGON}
     files[f"{A}/lf/wagons/needs-spectra.yaml"] = (
-        "name: needs-spectra\nworkflow: o2-analysis-lf-spectra\ndependencies: [spectra, svc/evsel]\n"
+        "name: needs-spectra\nworkflow: o2-analysis-lf-spectra\n"
+        "dependencies: [spectra, svc/evsel]\n"
     )
     for rel, text in files.items():
         (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
@@ -128,7 +129,8 @@ def test_clone_keeps_the_file_drops_enabled_and_rewrites_dependencies(root: Path
 def test_clone_within_the_analysis_keeps_local_dependencies(root: Path) -> None:
     clone_wagon(root, source="lf/needs-spectra", destination="lf/needs-spectra-2")
     assert (root / f"{A}/lf/wagons/needs-spectra-2.yaml").read_text() == (
-        "name: needs-spectra-2\nworkflow: o2-analysis-lf-spectra\ndependencies: [spectra, svc/evsel]\n"
+        "name: needs-spectra-2\nworkflow: o2-analysis-lf-spectra\n"
+        "dependencies: [spectra, svc/evsel]\n"
     )
 
 
