@@ -195,43 +195,26 @@ def _action(
     click.echo(f"{train.id}: {train.state.value} ({name} by {_who(by)})")
 
 
-@trains.command("kill")
-@click.argument("train_id")
-@_by
-@_reason
-@_state_dir
-@click.pass_obj
-def trains_kill(
-    obj: Obj, train_id: str, by: str | None, reason: str, state_dir: Path | None
-) -> None:
-    """Stop every job of a train."""
-    _action("kill", obj, train_id, by=by, reason=reason, state_dir=state_dir)
+def _operator_command(name: str, help_text: str) -> None:
+    """Register ``hyperloop trains NAME TRAIN_ID [--by] [--reason]`` for one operator action."""
+
+    @trains.command(name, help=help_text)
+    @click.argument("train_id")
+    @_by
+    @_reason
+    @_state_dir
+    @click.pass_obj
+    def command(
+        obj: Obj, train_id: str, by: str | None, reason: str, state_dir: Path | None
+    ) -> None:
+        _action(name, obj, train_id, by=by, reason=reason, state_dir=state_dir)
 
 
-@trains.command("resubmit")
-@click.argument("train_id")
-@_by
-@_reason
-@_state_dir
-@click.pass_obj
-def trains_resubmit(
-    obj: Obj, train_id: str, by: str | None, reason: str, state_dir: Path | None
-) -> None:
-    """Submit the failed and killed jobs of a failed or killed train again."""
-    _action("resubmit", obj, train_id, by=by, reason=reason, state_dir=state_dir)
-
-
-@trains.command("close")
-@click.argument("train_id")
-@_by
-@_reason
-@_state_dir
-@click.pass_obj
-def trains_close(
-    obj: Obj, train_id: str, by: str | None, reason: str, state_dir: Path | None
-) -> None:
-    """Stop further activity on a train (its jobs are left alone)."""
-    _action("close", obj, train_id, by=by, reason=reason, state_dir=state_dir)
+_operator_command("kill", "Stop every job of a train.")
+_operator_command(
+    "resubmit", "Submit the failed and killed jobs of a failed or killed train again."
+)
+_operator_command("close", "Stop further activity on a train (its jobs are left alone).")
 
 
 @trains.command("watch")
