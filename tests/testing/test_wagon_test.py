@@ -265,7 +265,9 @@ def test_queued_running_and_done_are_visible_in_the_store(tmp_path: Path, inputs
     assert Status.QUEUED.mark == "⌛"
 
     seen: list[Status | None] = []
-    run_it(make_plan(inputs), store, on_tick=lambda _: seen.append(store.status(HASH)))
+    # this test is about the states, not the rules: a sampling blip must not read as a leak
+    lenient = Policy(leak_max_percent=1000)
+    run_it(make_plan(inputs), store, lenient, on_tick=lambda _: seen.append(store.status(HASH)))
 
     assert seen and set(seen) == {Status.RUNNING}
     assert store.status(HASH) is Status.DONE
