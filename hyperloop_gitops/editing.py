@@ -18,11 +18,11 @@ from typing import Any
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
-from hyperloop_gitops.atomicwrite import write_atomically
 from hyperloop_gitops.config import load_repository
 from hyperloop_gitops.entitypath import EntityRef, path_of
 from hyperloop_gitops.errors import ConfigError, HyperloopError, NotFoundError
 from hyperloop_gitops.model.wagon import qualify
+from hyperloop_gitops.state.atomic import atomic_write_text
 
 _KEY_LINE = re.compile(r"^( *)(?:- )?[^\s#-][^:#]*:\s*(?:#.*)?$")
 _ITEM_LINE = re.compile(r"^( *)- ")
@@ -127,7 +127,7 @@ def _write_checked(root: Path, files: dict[str, str]) -> None:
     if new:
         raise InvalidEditError(new)
     for rel, text in files.items():
-        write_atomically(root / rel, text)
+        atomic_write_text(root / rel, text)
 
 
 def _wagon_file(root: Path, wagon_id: str) -> tuple[str, Path]:

@@ -16,8 +16,8 @@ def codeowners(obj: Obj, check: bool) -> None:
 
     With --check (for CI), compare instead and fail when the file is out of date.
     """
-    from hyperloop_gitops.atomicwrite import write_atomically
     from hyperloop_gitops.codeowners import CODEOWNERS_PATH, codeowners_for, stale_diff
+    from hyperloop_gitops.state.atomic import atomic_write_text
 
     expected = codeowners_for(obj.repo)
     diff = stale_diff(obj.repo, expected)
@@ -31,5 +31,5 @@ def codeowners(obj: Obj, check: bool) -> None:
     if not diff:
         click.echo(f"{CODEOWNERS_PATH} is up to date")
         return
-    write_atomically(obj.repo / CODEOWNERS_PATH, expected)
+    atomic_write_text(obj.repo / CODEOWNERS_PATH, expected)
     click.echo(f"wrote {CODEOWNERS_PATH}")

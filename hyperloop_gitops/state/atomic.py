@@ -38,7 +38,9 @@ def atomic_write_bytes(path: Path, data: bytes, *, durable: bool = True) -> None
             handle.flush()
             if durable:
                 os.fsync(handle.fileno())
-        Path(tmp_name).chmod(0o644)
+        # a replaced file keeps its permissions (people's files are edited in place too)
+        mode = path.stat().st_mode & 0o777 if path.exists() else 0o644
+        Path(tmp_name).chmod(mode)
         Path(tmp_name).replace(path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):

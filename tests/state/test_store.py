@@ -201,3 +201,16 @@ def test_concurrent_appenders_never_interleave_lines(tmp_path: Path) -> None:
     assert len(lines) == 200
     for line in lines:
         assert line.rstrip("0123456789") in ("x" * 300, "y" * 300)
+
+
+def test_an_atomic_write_keeps_the_permissions_of_the_file_it_replaces(tmp_path: Path) -> None:
+    from hyperloop_gitops.state.atomic import atomic_write_text
+
+    kept = tmp_path / "kept.yaml"
+    kept.write_text("old\n")
+    kept.chmod(0o600)
+    atomic_write_text(kept, "new\n")
+    fresh = tmp_path / "fresh.yaml"
+    atomic_write_text(fresh, "new\n")
+    assert (kept.read_text(), kept.stat().st_mode & 0o777) == ("new\n", 0o600)
+    assert fresh.stat().st_mode & 0o777 == 0o644
