@@ -106,7 +106,7 @@ def run_demo(root: Path, *, say: Say, site_dir: Path | None = None) -> DemoSumma
     from hyperloop_gitops.site.builder import build_site
 
     output = site_dir or root / "public"
-    built = build_site(root, output, layout.state_dir)
+    built = build_site(root, output, layout.state_dir, progress=lambda line: say(f"  {line}"))
     summary.site = built.index
     say(f"  {built.pages} pages in {built.seconds:.1f} s")
 

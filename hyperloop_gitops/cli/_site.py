@@ -30,16 +30,46 @@ def site() -> None:
     default=None,
     help="The state directory (train runs, events). Default: .hyperloop/state in the repository.",
 )
+@click.option(
+    "--no-cache",
+    is_flag=True,
+    help="Draw every graph again (default: reuse the graphs whose input and drawing code did "
+    "not change, kept in .hyperloop/cache/site-plots).",
+)
+@click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Processes that draw graphs [default: the number of CPUs].",
+)
+@click.option("-q", "--quiet", is_flag=True, help="No progress lines, only the result.")
 @click.pass_obj
-def build(obj: Obj, output: Path, state_dir: Path | None) -> None:
+def build(
+    obj: Obj,
+    *,
+    output: Path,
+    state_dir: Path | None,
+    no_cache: bool,
+    jobs: int | None,
+    quiet: bool,
+) -> None:
     """Build the site from the configuration, its git history and the state.
 
     The pages use relative links only: open index.html from disk, or publish the folder
-    (GitHub Pages). Two builds of the same input are byte-identical.
+    (GitHub Pages). Two builds of the same input are byte-identical. Progress goes to
+    stderr, one line per step; the last line (stdout) says where the site is.
     """
     from hyperloop_gitops.site import build_site
 
-    report = build_site(obj.repo, output, state_dir)
+    report = build_site(
+        obj.repo,
+        output,
+        state_dir,
+        use_cache=not no_cache,
+        workers=jobs,
+        progress=None if quiet else (lambda line: click.echo(line, err=True)),
+    )
     for gap in report.missing:
         click.echo(f"note: {gap}", err=True)
     click.echo(

@@ -1,8 +1,14 @@
-"""Building the site: read the sources once, render every page, copy the static assets.
+"""Building the site: read the sources once, render every page, draw the graphs, copy the
+static assets.
 
 The output is a function of the input only: pages are rendered in sorted order, times come
 from the data, plots are deterministic SVG, JSON is written with sorted keys. Two builds of the
-same input are byte-identical (tests/site/test_build.py checks it).
+same input are byte-identical (tests/site/test_site_build.py checks it), with the plot cache
+or without it.
+
+Graphs are most of the cost, so pages only register them (:class:`graphjobs.PlotJob`); they
+are drawn after the pages, each at most once, taken from the plot cache when their input and
+drawing code are unchanged, and otherwise drawn in worker processes.
 """
 
 from __future__ import annotations
@@ -10,14 +16,20 @@ from __future__ import annotations
 import json
 import shutil
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from hyperloop_gitops.site import feeds, pages, searchindex, trainpages
+from hyperloop_gitops.site import feeds, graphjobs, pages, searchindex, trainpages
+from hyperloop_gitops.site.graphjobs import PlotJob
+from hyperloop_gitops.site.plotcache import DEFAULT_CACHE_DIR, PlotCache
 from hyperloop_gitops.site.render import SiteError, assets_dir, environment, relative_root
 from hyperloop_gitops.site.sources import collect
 from hyperloop_gitops.site.views import SiteData
+
+Progress = Callable[[str], None]
+"""Receives one line per finished step of a build (the CLI prints them)."""
 
 
 @dataclass
@@ -29,6 +41,10 @@ class BuildReport:
     files: int = 0
     seconds: float = 0.0
     missing: list[str] = field(default_factory=list)
+    graphs_drawn: int = 0
+    """Graph files drawn by this build."""
+    graphs_cached: int = 0
+    """Graph files taken from the plot cache."""
 
     @property
     def index(self) -> Path:
@@ -45,6 +61,7 @@ class Writer:
         self.env = environment(assets_dir() / "templates")
         self.pages = 0
         self.files = 0
+        self.plots: list[PlotJob] = []
         self._written: set[str] = set()
 
     def render(self, template: str, page: str, **context: Any) -> None:
@@ -56,49 +73,129 @@ class Writer:
         if page.endswith(".html"):
             self.pages += 1
 
+    def plot(self, job: PlotJob) -> None:
+        """Register a graph: its files are drawn (or taken from the cache) after the pages."""
+        for page in job.pages:
+            self._claim(page)
+        self.plots.append(job)
+
     def write_text(self, page: str, text: str) -> None:
         """Write one file of the site (UTF-8, ``\\n`` line ends)."""
+        self._claim(page)
+        self.write_claimed(page, text)
+
+    def _claim(self, page: str) -> None:
         if page in self._written:
             raise SiteError(f"two pages of the site would be written to {page}")
         self._written.add(page)
+
+    def write_claimed(self, page: str, text: str) -> None:
+        """Write a file whose name :meth:`plot` (or :meth:`write_text`) claimed."""
         path = self.output / page
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(text.encode("utf-8"))
         self.files += 1
 
     def exists(self, page: str) -> bool:
-        """True once ``page`` was written by this build."""
+        """True once ``page`` was written or claimed (a graph to draw) by this build."""
         return page in self._written
 
 
-def build_site(repo_root: Path, output: Path, state_dir: Path | None = None) -> BuildReport:
+def build_site(
+    repo_root: Path,
+    output: Path,
+    state_dir: Path | None = None,
+    *,
+    use_cache: bool = True,
+    cache_dir: Path | None = None,
+    workers: int | None = None,
+    progress: Progress | None = None,
+) -> BuildReport:
     """Build the whole site of the repository at ``repo_root`` into ``output``.
 
     ``state_dir`` is the state store (default ``.hyperloop/state`` under the repository).
-    The output folder is emptied first, so no page of an earlier build survives.
+    The output folder is emptied first, so no page of an earlier build survives. Graphs come
+    from the plot cache (``cache_dir``, default ``.hyperloop/cache/site-plots`` under the
+    repository; ``use_cache=False`` draws every one) and are drawn in up to ``workers``
+    processes (default: the CPUs available). ``progress`` receives one line per step.
     """
+    say: Progress = progress or (lambda _line: None)
     started = time.perf_counter()
     data = collect(repo_root, state_dir)
+    say(
+        f"sources: {len(data.repository.wagons)} wagons, {len(data.tests)} test results, "
+        f"{len(data.trains)} trains, {len(data.histories)} entity histories "
+        f"({_since(started)})"
+    )
     output = output.resolve()
     _prepare(output, repo_root.resolve())
     writer = Writer(output, data)
+    step = time.perf_counter()
     _copy_static(output)
     writer.write_text(
         "static/users.js",
         "window.HYPERLOOP_USERS = " + json.dumps(list(data.users)) + ";\n",
     )
     pages.build_all(writer)
+    configuration_pages = writer.pages
     trainpages.build_all(writer)
+    feeds_before = writer.files
     feeds.build_all(writer)
+    feed_files = writer.files - feeds_before
     searchindex.build(writer)
+    say(
+        f"pages: {configuration_pages} configuration pages, "
+        f"{writer.pages - configuration_pages} train pages, {feed_files} feeds and the "
+        f"search index ({_since(step)})"
+    )
+    folder = (cache_dir or repo_root / DEFAULT_CACHE_DIR) if use_cache else None
+    cache = PlotCache(folder.resolve() if folder else None, graphjobs.code_fingerprint())
+    drawn, cached = _graphs(writer, cache, workers or graphjobs.default_workers(), say)
+    cache.prune()
     missing = list(dict.fromkeys(m for m in vars(data.missing).values() if m))
+    if cache.unwritable:
+        missing.append(cache.unwritable)
     return BuildReport(
         output=output,
         pages=writer.pages,
         files=writer.files + len(_static_files()),
         seconds=time.perf_counter() - started,
         missing=missing,
+        graphs_drawn=drawn,
+        graphs_cached=cached,
     )
+
+
+def _since(start: float) -> str:
+    return f"{time.perf_counter() - start:.2f} s"
+
+
+def _graphs(writer: Writer, cache: PlotCache, workers: int, say: Progress) -> tuple[int, int]:
+    """Write every registered graph, from the cache or drawn; (files drawn, files cached)."""
+    started = time.perf_counter()
+    to_draw = []
+    cached = 0
+    for job in writer.plots:
+        svgs = cache.get(job)
+        if svgs is None:
+            to_draw.append(job)
+            continue
+        for page, text in zip(job.pages, svgs, strict=True):
+            writer.write_claimed(page, text)
+        cached += len(job.pages)
+    drawn = sum(len(job.pages) for job in to_draw)
+    if drawn:
+        processes = graphjobs.worker_count(len(to_draw), workers)
+        say(
+            f"graphs: drawing {drawn} ({cached} unchanged, from the cache) in "
+            f"{processes} process{'es' if processes > 1 else ''}..."
+        )
+    for job, svgs in zip(to_draw, graphjobs.draw_all(to_draw, workers), strict=True):
+        cache.put(job, svgs)
+        for page, text in zip(job.pages, svgs, strict=True):
+            writer.write_claimed(page, text)
+    say(f"graphs: {drawn} drawn, {cached} from the cache ({_since(started)})")
+    return drawn, cached
 
 
 def _prepare(output: Path, repo_root: Path) -> None:

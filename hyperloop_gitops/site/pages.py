@@ -11,7 +11,8 @@ import re
 from collections import defaultdict
 from typing import TYPE_CHECKING, Any
 
-from hyperloop_gitops.site import dashboard, plots
+from hyperloop_gitops.site import dashboard
+from hyperloop_gitops.site.graphjobs import PlotJob, content_hash
 from hyperloop_gitops.site.render import flatten_options
 from hyperloop_gitops.site.testplots import (
     all_metrics,
@@ -73,15 +74,21 @@ def _dashboard(writer: Writer) -> None:
     labels, activity, jobs = dashboard.weekly(data)
     graphs = []
     if labels:
-        writer.write_text(
+        _bar_chart(
+            writer,
             "plots/dashboard-activity.svg",
-            plots.bar_chart(
-                labels, activity, title="Finished trains and wagon tests per week", ylabel="count"
-            ),
+            labels=labels,
+            series=activity,
+            title="Finished trains and wagon tests per week",
+            ylabel="count",
         )
-        writer.write_text(
+        _bar_chart(
+            writer,
             "plots/dashboard-jobs.svg",
-            plots.bar_chart(labels, jobs, title="Jobs finished per week", ylabel="jobs"),
+            labels=labels,
+            series=jobs,
+            title="Jobs finished per week",
+            ylabel="jobs",
         )
         graphs = [
             (
@@ -122,6 +129,10 @@ def _dashboard(writer: Writer) -> None:
             "tests": len(data.wagon_tests),
         },
     )
+
+
+def _bar_chart(writer: Writer, page: str, **params: Any) -> None:
+    writer.plot(PlotJob(kind="bar-chart", pages=(page,), params=params, key=content_hash(params)))
 
 
 def _describe_series(labels: list[str], series: dict[str, list[float]]) -> str:

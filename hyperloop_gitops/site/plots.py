@@ -2,6 +2,8 @@
 
 matplotlib writes random ids and the date into SVG unless told otherwise: ``svg.hashsalt``
 fixes the ids and ``metadata={"Date": None}`` drops the date, so two builds are identical.
+Figures are made without pyplot: no global figure registry to fill and empty, and the same
+drawing in a worker process (see graphjobs) as in the builder.
 """
 
 from __future__ import annotations
@@ -11,10 +13,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import matplotlib
-
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt
+from matplotlib.figure import Figure
 
 # Any: matplotlib types rc keys as a Literal union that a plain dict cannot satisfy.
 _STYLE: Any = {
@@ -46,7 +45,6 @@ def _svg(fig: Any) -> str:
     fig.subplots_adjust(left=0.12, right=0.98, bottom=0.17, top=0.9)
     buffer = io.StringIO()
     fig.savefig(buffer, format="svg", metadata={"Date": None})
-    plt.close(fig)
     return buffer.getvalue()
 
 
@@ -55,7 +53,8 @@ def bar_chart(
 ) -> str:
     """Grouped bars, one group per label (e.g. per week), one bar per series."""
     with matplotlib.rc_context(_STYLE):
-        fig, ax = plt.subplots(figsize=(6.4, 2.8))
+        fig = Figure(figsize=(6.4, 2.8))
+        ax = fig.add_subplot()
         width = 0.8 / max(len(series), 1)
         for i, (name, values) in enumerate(series.items()):
             positions = [x + (i - (len(series) - 1) / 2) * width for x in range(len(labels))]
@@ -71,7 +70,8 @@ def bar_chart(
 def histogram(edges: Sequence[float], values: Sequence[float], *, title: str, xlabel: str) -> str:
     """A 1D histogram drawn as steps."""
     with matplotlib.rc_context(_STYLE):
-        fig, ax = plt.subplots(figsize=(4.8, 2.8))
+        fig = Figure(figsize=(4.8, 2.8))
+        ax = fig.add_subplot()
         ax.stairs(values, edges, color=_COLORS[0], fill=True, alpha=0.35)
         ax.stairs(values, edges, color=_COLORS[0])
         ax.set_title(title)
@@ -89,7 +89,8 @@ def histogram_overlay(
 ) -> str:
     """Several histograms with the same binning, overlaid (comparison of two trains)."""
     with matplotlib.rc_context(_STYLE):
-        fig, ax = plt.subplots(figsize=(4.8, 2.8))
+        fig = Figure(figsize=(4.8, 2.8))
+        ax = fig.add_subplot()
         for i, (name, values) in enumerate(curves.items()):
             ax.stairs(values, edges, label=name, color=_COLORS[i % len(_COLORS)])
         ax.set_title(title)

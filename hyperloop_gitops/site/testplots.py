@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import matplotlib
 
+from hyperloop_gitops.site.graphjobs import PlotJob, content_hash
 from hyperloop_gitops.site.views import TestView
 from hyperloop_gitops.testing.metrics import summed
 from hyperloop_gitops.testing.perfmetrics import (
@@ -90,7 +91,9 @@ def all_metrics(test: TestView) -> list[tuple[str, str]]:
     return [(name, format_metric(name, value)) for name, value in sorted(test.numbers.items())]
 
 
-def _svg(figure: Any) -> str:
+def svg(figure: Any) -> str:
+    """A figure of :mod:`hyperloop_gitops.testing.graphs` as SVG text, byte-identical for the
+    same figure."""
     # testing.graphs saves with the same salt; text stays text here (smaller files).
     buffer = io.StringIO()
     with matplotlib.rc_context({"svg.hashsalt": "hyperloop-gitops", "svg.fonttype": "none"}):
@@ -118,29 +121,37 @@ def _with_private(metrics: PerformanceMetrics) -> PerformanceMetrics:
     return out
 
 
+#: Test statistics graphs (testing.graphs.history_figures), in page order, and their alt text.
+STATISTICS_ALT = {
+    "tests-pss": "PSS max, PSS average and private memory max",
+    "tests-cpu-wall-throughput": "CPU time, wall time and throughput",
+    "tests-output": "Output size",
+}
+
+
 def test_graphs(writer: Writer, test: TestView) -> list[Graph]:
     """The test's graphs, drawn by :mod:`hyperloop_gitops.testing.graphs` (the same graphs as
-    ``hyperloop perf-graphs``), written once however many pages show them."""
+    ``hyperloop perf-graphs``), drawn once however many pages show them."""
     if test.perf_metrics is None or not _SAFE_KEY.fullmatch(test.key):
         return []
-    from hyperloop_gitops.testing import graphs
-
     enriched = _with_private(test.perf_metrics)
     devices = ", ".join(sorted(enriched))
+    digest = ""  # of the metrics, hashed once for the test's three graphs
     found = []
     for kind, metric, what in TEST_GRAPHS:
         if not any(metric in series for series in enriched.values()):
             continue
         page = f"plots/tests/{test.key}-{metric}.svg"
         if not writer.exists(page):
-            figure = (
-                graphs.metric_over_time(enriched, metric)
-                if kind == "metric"
-                else graphs.top_devices(enriched, metric)
+            digest = digest or content_hash(enriched)
+            writer.plot(
+                PlotJob(
+                    kind=f"test-{kind}",
+                    pages=(page,),
+                    params={"metrics": enriched, "metric": metric},
+                    key=content_hash(metric, digest),
+                )
             )
-            if figure is None:
-                continue
-            writer.write_text(page, _svg(figure))
         found.append(
             Graph(
                 page,
@@ -157,24 +168,19 @@ def statistics_graphs(writer: Writer, stem: str, tests: Sequence[TestView]) -> l
     results = [t.result for t in tests if t.result is not None and t.result.metrics is not None]
     if len(results) < 2:
         return []
-    from hyperloop_gitops.testing import graphs
-
-    found = []
-    for name, figure in graphs.history_figures(results).items():
-        page = f"{stem}-{name}.svg"
-        writer.write_text(page, _svg(figure))
-        found.append(
-            Graph(
-                page,
-                f"{STATISTICS_ALT.get(name, name)} of the "
-                f"{len(results)} tests of this wagon, oldest first",
-            )
+    names = tuple(STATISTICS_ALT)
+    pages = tuple(f"{stem}-{name}.svg" for name in names)
+    writer.plot(
+        PlotJob(
+            kind="test-statistics",
+            pages=pages,
+            params={"results": results, "names": names},
+            key=content_hash(results, names),
         )
-    return found
-
-
-STATISTICS_ALT = {
-    "tests-pss": "PSS max, PSS average and private memory max",
-    "tests-cpu-wall-throughput": "CPU time, wall time and throughput",
-    "tests-output": "Output size",
-}
+    )
+    return [
+        Graph(
+            page, f"{STATISTICS_ALT[name]} of the {len(results)} tests of this wagon, oldest first"
+        )
+        for name, page in zip(names, pages, strict=True)
+    ]

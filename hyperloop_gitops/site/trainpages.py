@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from hyperloop_gitops.site import dashboard
+from hyperloop_gitops.site.graphjobs import PlotJob, content_hash
 from hyperloop_gitops.site.merged import Histogram, read_histograms
-from hyperloop_gitops.site.plots import histogram, histogram_overlay
 from hyperloop_gitops.site.testplots import headlines, test_graphs
 from hyperloop_gitops.site.views import TestView, TrainView
 
@@ -153,16 +153,23 @@ def _merged_plots(
         page = f"plots/trains/{train.id}/{number:03d}.svg"
         other = before.get(hist.path)
         if previous is not None and other is not None and other.edges == hist.edges:
-            svg = histogram_overlay(
-                hist.edges,
-                {train.id: hist.values, previous.id: other.values},
-                title=hist.path,
-                xlabel=hist.xlabel,
-            )
+            params: dict[str, Any] = {
+                "edges": hist.edges,
+                "curves": {train.id: hist.values, previous.id: other.values},
+                "title": hist.path,
+                "xlabel": hist.xlabel,
+            }
+            kind = "histogram-overlay"
             alt = f"Histogram {hist.path} of train {train.id} overlaid with train {previous.id}"
         else:
-            svg = histogram(hist.edges, hist.values, title=hist.path, xlabel=hist.xlabel)
+            params = {
+                "edges": hist.edges,
+                "values": hist.values,
+                "title": hist.path,
+                "xlabel": hist.xlabel,
+            }
+            kind = "histogram"
             alt = f"Histogram {hist.path} of train {train.id}"
-        writer.write_text(page, svg)
+        writer.plot(PlotJob(kind=kind, pages=(page,), params=params, key=content_hash(params)))
         plots.append({"src": page, "alt": f"{alt}: {hist.entries:g} entries", "path": hist.path})
     return plots

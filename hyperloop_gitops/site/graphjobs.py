@@ -1,0 +1,175 @@
+"""Graphs as jobs: what to draw, named by the content hash of what it is drawn from.
+
+Drawing is nearly all of a build's time (matplotlib lays out every tick label of every figure),
+so the pages do not draw: they register a :class:`PlotJob` (the files it makes, the drawer and
+its arguments, the content hash of those arguments) and link the files. After the pages,
+:func:`draw_all` draws the jobs that :mod:`hyperloop_gitops.site.plotcache` does not already
+hold, in worker processes when there are several. A drawer is a pure function of its
+arguments, so where or when a job is drawn never changes a byte of the site.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import multiprocessing
+import os
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from hyperloop_gitops.site.render import SiteError
+
+#: Below this many graphs to draw, starting worker processes costs more than it saves.
+MIN_JOBS_FOR_WORKERS = 8
+
+
+@dataclass(frozen=True)
+class PlotJob:
+    """One drawing: the files it makes, in the order its drawer returns them."""
+
+    kind: str
+    """A key of :data:`DRAWERS`."""
+    pages: tuple[str, ...]
+    """The files of the site it makes (paths under the site root)."""
+    params: Mapping[str, Any]
+    """Keyword arguments of the drawer."""
+    key: str
+    """Content hash of everything the drawing depends on besides the code (see content_hash)."""
+
+
+def content_hash(*parts: Any) -> str:
+    """SHA-256 of ``parts`` as compact JSON (tuples as lists).
+
+    Keys keep their order: a drawing depends on it (the order of series sets their colours
+    and the legend), so two orders are two keys.
+    """
+    text = json.dumps(parts, separators=(",", ":"), default=_plain)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _plain(value: Any) -> Any:
+    # pydantic models (test results) hash by their JSON form, like everything else.
+    dump = getattr(value, "model_dump", None)
+    if callable(dump):
+        return dump(mode="json")
+    raise TypeError(f"cannot hash a {type(value).__name__} into a plot key")
+
+
+# -- drawers: each returns the SVG text of its job's pages, in order --------------------------
+def _test_metric(metrics: Any, metric: str) -> list[str]:
+    from hyperloop_gitops.site.testplots import svg
+    from hyperloop_gitops.testing import graphs
+
+    return [svg(graphs.metric_over_time(metrics, metric))]
+
+
+def _test_top(metrics: Any, metric: str) -> list[str]:
+    from hyperloop_gitops.site.testplots import svg
+    from hyperloop_gitops.testing import graphs
+
+    figure = graphs.top_devices(metrics, metric)
+    if figure is None:  # the page registered this graph because a device has the metric
+        raise SiteError(f"no device has {metric}: the top-devices graph cannot be drawn")
+    return [svg(figure)]
+
+
+def _test_statistics(results: Sequence[Any], names: Sequence[str]) -> list[str]:
+    from hyperloop_gitops.site.testplots import svg
+    from hyperloop_gitops.testing import graphs
+
+    figures = graphs.history_figures(results)
+    if sorted(figures) != sorted(names):
+        raise SiteError(
+            f"test statistics drew {sorted(figures)}, the page expected {sorted(names)}"
+        )
+    return [svg(figures[name]) for name in names]
+
+
+def _bar_chart(**params: Any) -> list[str]:
+    from hyperloop_gitops.site import plots
+
+    return [plots.bar_chart(**params)]
+
+
+def _histogram(**params: Any) -> list[str]:
+    from hyperloop_gitops.site import plots
+
+    return [plots.histogram(**params)]
+
+
+def _histogram_overlay(**params: Any) -> list[str]:
+    from hyperloop_gitops.site import plots
+
+    return [plots.histogram_overlay(**params)]
+
+
+DRAWERS: dict[str, Callable[..., list[str]]] = {
+    "test-metric": _test_metric,
+    "test-top": _test_top,
+    "test-statistics": _test_statistics,
+    "bar-chart": _bar_chart,
+    "histogram": _histogram,
+    "histogram-overlay": _histogram_overlay,
+}
+
+#: The modules whose code decides what a graph looks like: part of every cache key, so a
+#: change to a drawing never serves an old picture.
+DRAWING_MODULES = (
+    "hyperloop_gitops.site.graphjobs",
+    "hyperloop_gitops.site.plots",
+    "hyperloop_gitops.site.testplots",
+    "hyperloop_gitops.testing.graphs",
+)
+
+
+def code_fingerprint() -> str:
+    """Hash of the drawing code and the matplotlib version."""
+    import importlib
+
+    import matplotlib
+
+    digest = hashlib.sha256(f"matplotlib {matplotlib.__version__}\n".encode())
+    for name in DRAWING_MODULES:
+        source = importlib.import_module(name).__file__
+        if source is None:
+            raise SiteError(f"cannot find the source of {name} to key the plot cache")
+        digest.update(Path(source).read_bytes())
+    return digest.hexdigest()
+
+
+def draw(job: PlotJob) -> list[str]:
+    """The SVG text of each of the job's pages."""
+    svgs = DRAWERS[job.kind](**job.params)
+    if len(svgs) != len(job.pages):
+        raise SiteError(f"{job.kind} drew {len(svgs)} graphs for {len(job.pages)} files")
+    return svgs
+
+
+def default_workers() -> int:
+    """The CPUs this process may run on."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def draw_all(jobs: Sequence[PlotJob], workers: int) -> Iterator[list[str]]:
+    """Draw ``jobs``, yielding their SVG texts in the jobs' order.
+
+    With more than one worker and at least :data:`MIN_JOBS_FOR_WORKERS` jobs, the drawing runs
+    in worker processes forked from a server process that has matplotlib imported already
+    (forking this process could copy a lock another thread holds).
+    """
+    if workers <= 1 or len(jobs) < MIN_JOBS_FOR_WORKERS:
+        for job in jobs:
+            yield draw(job)
+        return
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload([__name__, *DRAWING_MODULES])
+    with ProcessPoolExecutor(max_workers=min(workers, len(jobs)), mp_context=context) as pool:
+        yield from pool.map(draw, jobs)
+
+
+def worker_count(jobs: int, workers: int) -> int:
+    """How many processes :func:`draw_all` uses for ``jobs`` jobs."""
+    return 1 if workers <= 1 or jobs < MIN_JOBS_FOR_WORKERS else min(workers, jobs)
