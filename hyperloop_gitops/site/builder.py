@@ -13,17 +13,21 @@ drawing code are unchanged, and otherwise drawn in worker processes.
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import json
+import os
 import shutil
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
 
 from hyperloop_gitops.site import feeds, graphjobs, pages, searchindex, trainpages
+from hyperloop_gitops.site.cache import DEFAULT_CACHE_DIR, SiteCache, code_fingerprint
 from hyperloop_gitops.site.graphjobs import PlotJob
-from hyperloop_gitops.site.plotcache import DEFAULT_CACHE_DIR, PlotCache
+from hyperloop_gitops.site.merged import Histogram, read_histograms
 from hyperloop_gitops.site.render import SiteError, assets_dir, environment, relative_root
 from hyperloop_gitops.site.sources import collect
 from hyperloop_gitops.site.views import SiteData
@@ -55,10 +59,11 @@ class BuildReport:
 class Writer:
     """Renders templates to files under the output folder, every link relative."""
 
-    def __init__(self, output: Path, data: SiteData) -> None:
+    def __init__(self, output: Path, data: SiteData, cache: SiteCache | None = None) -> None:
         self.output = output
         self.data = data
-        self.env = environment(assets_dir() / "templates")
+        self.cache = cache or SiteCache(None, "")
+        self.env = environment(assets_dir() / "templates", _writable(self.cache.templates))
         self.pages = 0
         self.files = 0
         self.plots: list[PlotJob] = []
@@ -96,6 +101,25 @@ class Writer:
         path.write_bytes(text.encode("utf-8"))
         self.files += 1
 
+    def histograms(self, path: Path) -> list[Histogram]:
+        """The 1D histograms of a ROOT file, kept in the cache by the file's content."""
+        try:
+            key = hashlib.sha256(path.read_bytes()).hexdigest()
+        except OSError:
+            return []
+        stored = self.cache.load("histograms", key)
+        if isinstance(stored, list):
+            try:
+                return [
+                    Histogram(h["path"], tuple(h["edges"]), tuple(h["values"]), h["xlabel"])
+                    for h in stored
+                ]
+            except (KeyError, TypeError):
+                pass  # an entry of another shape: read the file again
+        found = read_histograms(path)
+        self.cache.store("histograms", key, [dataclasses.asdict(h) for h in found])
+        return found
+
     def exists(self, page: str) -> bool:
         """True once ``page`` was written or claimed (a graph to draw) by this build."""
         return page in self._written
@@ -129,7 +153,9 @@ def build_site(
     )
     output = output.resolve()
     _prepare(output, repo_root.resolve())
-    writer = Writer(output, data)
+    folder = (cache_dir or repo_root / DEFAULT_CACHE_DIR) if use_cache else None
+    cache = SiteCache(folder.resolve() if folder else None, code_fingerprint())
+    writer = Writer(output, data, cache)
     step = time.perf_counter()
     _copy_static(output)
     writer.write_text(
@@ -148,9 +174,7 @@ def build_site(
         f"{writer.pages - configuration_pages} train pages, {feed_files} feeds and the "
         f"search index ({_since(step)})"
     )
-    folder = (cache_dir or repo_root / DEFAULT_CACHE_DIR) if use_cache else None
-    cache = PlotCache(folder.resolve() if folder else None, graphjobs.code_fingerprint())
-    drawn, cached = _graphs(writer, cache, workers or graphjobs.default_workers(), say)
+    drawn, cached = _graphs(writer, workers or graphjobs.default_workers(), say)
     cache.prune()
     missing = list(dict.fromkeys(m for m in vars(data.missing).values() if m))
     if cache.unwritable:
@@ -170,14 +194,14 @@ def _since(start: float) -> str:
     return f"{time.perf_counter() - start:.2f} s"
 
 
-def _graphs(writer: Writer, cache: PlotCache, workers: int, say: Progress) -> tuple[int, int]:
+def _graphs(writer: Writer, workers: int, say: Progress) -> tuple[int, int]:
     """Write every registered graph, from the cache or drawn; (files drawn, files cached)."""
     started = time.perf_counter()
     to_draw = []
     cached = 0
     for job in writer.plots:
-        svgs = cache.get(job)
-        if svgs is None:
+        svgs = writer.cache.load("graph", f"{job.kind}:{job.key}")
+        if not _is_drawing(svgs, job):
             to_draw.append(job)
             continue
         for page, text in zip(job.pages, svgs, strict=True):
@@ -191,11 +215,31 @@ def _graphs(writer: Writer, cache: PlotCache, workers: int, say: Progress) -> tu
             f"{processes} process{'es' if processes > 1 else ''}..."
         )
     for job, svgs in zip(to_draw, graphjobs.draw_all(to_draw, workers), strict=True):
-        cache.put(job, svgs)
+        writer.cache.store("graph", f"{job.kind}:{job.key}", svgs)
         for page, text in zip(job.pages, svgs, strict=True):
             writer.write_claimed(page, text)
     say(f"graphs: {drawn} drawn, {cached} from the cache ({_since(started)})")
     return drawn, cached
+
+
+def _is_drawing(value: Any, job: PlotJob) -> TypeGuard[list[str]]:
+    """True for a cached value that is one SVG text per file of ``job``."""
+    return (
+        isinstance(value, list)
+        and len(value) == len(job.pages)
+        and all(isinstance(s, str) for s in value)
+    )
+
+
+def _writable(folder: Path | None) -> Path | None:
+    """``folder``, created, when this process may write there; else None (no cache)."""
+    if folder is None:
+        return None
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return None
+    return folder if os.access(folder, os.W_OK) else None
 
 
 def _prepare(output: Path, repo_root: Path) -> None:

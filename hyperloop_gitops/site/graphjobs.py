@@ -17,11 +17,16 @@ import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from hyperloop_gitops.site.render import SiteError
 
+#: Imported once by the server process the workers fork from, so no worker imports them.
+PRELOAD = (
+    "hyperloop_gitops.site.plots",
+    "hyperloop_gitops.site.testplots",
+    "hyperloop_gitops.testing.graphs",
+)
 #: Below this many graphs to draw, starting worker processes costs more than it saves.
 MIN_JOBS_FOR_WORKERS = 8
 
@@ -115,30 +120,6 @@ DRAWERS: dict[str, Callable[..., list[str]]] = {
     "histogram-overlay": _histogram_overlay,
 }
 
-#: The modules whose code decides what a graph looks like: part of every cache key, so a
-#: change to a drawing never serves an old picture.
-DRAWING_MODULES = (
-    "hyperloop_gitops.site.graphjobs",
-    "hyperloop_gitops.site.plots",
-    "hyperloop_gitops.site.testplots",
-    "hyperloop_gitops.testing.graphs",
-)
-
-
-def code_fingerprint() -> str:
-    """Hash of the drawing code and the matplotlib version."""
-    import importlib
-
-    import matplotlib
-
-    digest = hashlib.sha256(f"matplotlib {matplotlib.__version__}\n".encode())
-    for name in DRAWING_MODULES:
-        source = importlib.import_module(name).__file__
-        if source is None:
-            raise SiteError(f"cannot find the source of {name} to key the plot cache")
-        digest.update(Path(source).read_bytes())
-    return digest.hexdigest()
-
 
 def draw(job: PlotJob) -> list[str]:
     """The SVG text of each of the job's pages."""
@@ -165,7 +146,7 @@ def draw_all(jobs: Sequence[PlotJob], workers: int) -> Iterator[list[str]]:
             yield draw(job)
         return
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload([__name__, *DRAWING_MODULES])
+    context.set_forkserver_preload([__name__, *PRELOAD])
     with ProcessPoolExecutor(max_workers=min(workers, len(jobs)), mp_context=context) as pool:
         yield from pool.map(draw, jobs)
 

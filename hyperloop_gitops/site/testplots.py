@@ -8,8 +8,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-import matplotlib
-
 from hyperloop_gitops.site.graphjobs import PlotJob, content_hash
 from hyperloop_gitops.site.views import TestView
 from hyperloop_gitops.testing.metrics import summed
@@ -95,6 +93,10 @@ def svg(figure: Any) -> str:
     """A figure of :mod:`hyperloop_gitops.testing.graphs` as SVG text, byte-identical for the
     same figure."""
     # testing.graphs saves with the same salt; text stays text here (smaller files).
+    # matplotlib is imported here, not above: a build whose graphs all come from the plot
+    # cache never pays for importing it.
+    import matplotlib
+
     buffer = io.StringIO()
     with matplotlib.rc_context({"svg.hashsalt": "hyperloop-gitops", "svg.fonttype": "none"}):
         figure.savefig(buffer, format="svg", metadata={"Date": None}, dpi=100)

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from hyperloop_gitops.site import dashboard
 from hyperloop_gitops.site.graphjobs import PlotJob, content_hash
-from hyperloop_gitops.site.merged import Histogram, read_histograms
+from hyperloop_gitops.site.merged import Histogram
 from hyperloop_gitops.site.testplots import headlines, test_graphs
 from hyperloop_gitops.site.views import TestView, TrainView
 
@@ -145,7 +145,7 @@ def _merged_plots(
     if not files:
         return []
     earlier = same_dataset[:position]
-    mine = cache[train.id] = [h for f in files for h in read_histograms(f)]
+    mine = cache[train.id] = [h for f in files for h in writer.histograms(f)]
     previous = next((t for t in reversed(earlier) if cache.get(t.id)), None)
     before = {h.path: h for h in cache[previous.id]} if previous else {}
     plots = []
