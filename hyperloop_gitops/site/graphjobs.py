@@ -12,23 +12,19 @@ from __future__ import annotations
 
 import hashlib
 import json
-import multiprocessing
 import os
+import selectors
+import subprocess
+import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
-from typing import Any
+from pathlib import Path
+from typing import IO, Any
 
 from hyperloop_gitops.site.render import SiteError
 
-#: Imported once by the server process the workers fork from, so no worker imports them.
-PRELOAD = (
-    "hyperloop_gitops.site.plots",
-    "hyperloop_gitops.site.testplots",
-    "hyperloop_gitops.testing.graphs",
-)
 #: Below this many graphs to draw, starting worker processes costs more than it saves.
-MIN_JOBS_FOR_WORKERS = 8
+MIN_JOBS_FOR_WORKERS = 24
 
 
 @dataclass(frozen=True)
@@ -138,17 +134,92 @@ def draw_all(jobs: Sequence[PlotJob], workers: int) -> Iterator[list[str]]:
     """Draw ``jobs``, yielding their SVG texts in the jobs' order.
 
     With more than one worker and at least :data:`MIN_JOBS_FOR_WORKERS` jobs, the drawing runs
-    in worker processes forked from a server process that has matplotlib imported already
-    (forking this process could copy a lock another thread holds).
+    in worker processes (:mod:`hyperloop_gitops.site.drawworker`), one job at a time each, so
+    a slow graph does not hold up the others.
     """
-    if workers <= 1 or len(jobs) < MIN_JOBS_FOR_WORKERS:
+    count = worker_count(len(jobs), workers)
+    if count == 1:
         for job in jobs:
             yield draw(job)
         return
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload([__name__, *PRELOAD])
-    with ProcessPoolExecutor(max_workers=min(workers, len(jobs)), mp_context=context) as pool:
-        yield from pool.map(draw, jobs)
+    pool = _Workers(count)
+    try:
+        yield from pool.run(jobs)
+    finally:
+        pool.close()
+
+
+def _answer(
+    process: subprocess.Popen[bytes], job: PlotJob, receive: Callable[[IO[bytes]], Any]
+) -> list[str]:
+    """The worker's drawing of ``job``; a worker that died or failed raises."""
+    assert process.stdout is not None
+    try:
+        status, value = receive(process.stdout)
+    except EOFError:
+        raise SiteError(
+            f"a graph-drawing process ended (exit code {process.wait()}) while drawing "
+            f"{job.pages[0]}"
+        ) from None
+    if status != "ok":  # a bug in a drawer: its traceback, from the worker
+        raise RuntimeError(f"drawing {job.pages[0]} failed:\n{value}")
+    return list(value)
+
+
+class _Workers:
+    """Worker processes, each drawing one job at a time."""
+
+    def __init__(self, count: int) -> None:
+        package_parent = str(Path(__file__).resolve().parents[2])
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (package_parent, env.get("PYTHONPATH")) if p)
+        command = [sys.executable, "-m", "hyperloop_gitops.site.drawworker"]
+        self.processes = [
+            subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env)
+            for _ in range(count)
+        ]
+
+    def run(self, jobs: Sequence[PlotJob]) -> Iterator[list[str]]:
+        from hyperloop_gitops.site.drawworker import receive, send
+
+        waiting = iter(enumerate(jobs))
+        busy: dict[int, tuple[subprocess.Popen[bytes], int]] = {}  # stdout fd -> worker, job
+        done: dict[int, list[str]] = {}
+        next_index = 0
+
+        def hand_out(process: subprocess.Popen[bytes]) -> None:
+            assert process.stdin is not None and process.stdout is not None
+            for index, job in waiting:
+                send(process.stdin, job)
+                busy[process.stdout.fileno()] = (process, index)
+                return
+
+        with selectors.DefaultSelector() as selector:
+            for process in self.processes:
+                assert process.stdout is not None
+                selector.register(process.stdout, selectors.EVENT_READ)
+                hand_out(process)
+            while busy:
+                for key, _ in selector.select():
+                    process, index = busy.pop(key.fd)
+                    done[index] = _answer(process, jobs[index], receive)
+                    hand_out(process)
+                while next_index in done:  # in the jobs' order, as soon as possible
+                    yield done.pop(next_index)
+                    next_index += 1
+
+    def close(self) -> None:
+        for process in self.processes:
+            if process.stdin is not None:
+                process.stdin.close()
+        for process in self.processes:
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+            if process.stdout is not None:
+                process.stdout.close()
 
 
 def worker_count(jobs: int, workers: int) -> int:
