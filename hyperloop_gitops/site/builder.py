@@ -26,9 +26,10 @@ from typing import Any, TypeGuard
 
 from hyperloop_gitops.site import feeds, graphjobs, pages, searchindex, trainpages
 from hyperloop_gitops.site.cache import DEFAULT_CACHE_DIR, SiteCache, code_fingerprint
+from hyperloop_gitops.site.errors import SiteError
 from hyperloop_gitops.site.graphjobs import PlotJob
 from hyperloop_gitops.site.merged import Histogram, read_histograms
-from hyperloop_gitops.site.render import SiteError, assets_dir, environment, relative_root
+from hyperloop_gitops.site.render import assets_dir, environment, relative_root
 from hyperloop_gitops.site.sources import collect
 from hyperloop_gitops.site.views import SiteData
 
@@ -145,14 +146,16 @@ def build_site(
     """
     say: Progress = progress or (lambda _line: None)
     started = time.perf_counter()
+    output = output.resolve()
+    _check_output(output, repo_root.resolve())
     data = collect(repo_root, state_dir)
     say(
         f"sources: {len(data.repository.wagons)} wagons, {len(data.tests)} test results, "
         f"{len(data.trains)} trains, {len(data.histories)} entity histories "
         f"({_since(started)})"
     )
-    output = output.resolve()
-    _prepare(output, repo_root.resolve())
+    # emptied only now: an invalid configuration leaves the previous site in place
+    _prepare(output)
     folder = (cache_dir or repo_root / DEFAULT_CACHE_DIR) if use_cache else None
     cache = SiteCache(folder.resolve() if folder else None, code_fingerprint())
     writer = Writer(output, data, cache)
@@ -163,16 +166,14 @@ def build_site(
         "window.HYPERLOOP_USERS = " + json.dumps(list(data.users)) + ";\n",
     )
     pages.build_all(writer)
-    configuration_pages = writer.pages
     trainpages.build_all(writer)
-    feeds_before = writer.files
+    files_before = writer.files
     feeds.build_all(writer)
-    feed_files = writer.files - feeds_before
+    feed_files = writer.files - files_before
     searchindex.build(writer)
     say(
-        f"pages: {configuration_pages} configuration pages, "
-        f"{writer.pages - configuration_pages} train pages, {feed_files} feeds and the "
-        f"search index ({_since(step)})"
+        f"pages: {writer.pages} HTML pages ({len(data.trains)} of them trains), "
+        f"{feed_files} Atom feeds, the search index ({_since(step)})"
     )
     drawn, cached = _graphs(writer, workers or graphjobs.default_workers(), say)
     cache.prune()
@@ -242,7 +243,8 @@ def _writable(folder: Path | None) -> Path | None:
     return folder if os.access(folder, os.W_OK) else None
 
 
-def _prepare(output: Path, repo_root: Path) -> None:
+def _check_output(output: Path, repo_root: Path) -> None:
+    """Refuse an output folder the build must not empty (before any work is done)."""
     if output == repo_root or output in repo_root.parents:
         raise SiteError(f"refusing to build the site into {output}: it holds the repository")
     if output.exists():
@@ -252,6 +254,10 @@ def _prepare(output: Path, repo_root: Path) -> None:
             raise SiteError(
                 f"{output} is not empty and holds no site (no index.html): choose another folder"
             )
+
+
+def _prepare(output: Path) -> None:
+    if output.exists():
         shutil.rmtree(output)
     output.mkdir(parents=True)
 

@@ -22,7 +22,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from hyperloop_gitops.site.render import SiteError
+from hyperloop_gitops.site.errors import SiteError
 from hyperloop_gitops.state.atomic import atomic_write_text
 
 #: Default folder under the repository.

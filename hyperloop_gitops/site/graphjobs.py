@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from hyperloop_gitops.site.render import SiteError
+from hyperloop_gitops.site.errors import SiteError
 
 #: Below this many graphs to draw, starting worker processes costs more than it saves.
 MIN_JOBS_FOR_WORKERS = 24

@@ -15,13 +15,9 @@ from typing import Any
 
 import jinja2
 
-from hyperloop_gitops.errors import HyperloopError
 from hyperloop_gitops.model.values import classify
+from hyperloop_gitops.site.errors import SiteError
 from hyperloop_gitops.testing.units import format_bytes
-
-
-class SiteError(HyperloopError):
-    """Raised by the site builder when its templates cannot be found or the output not written."""
 
 
 def assets_dir() -> Path:

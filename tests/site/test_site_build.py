@@ -326,12 +326,29 @@ def test_cli_prints_where_the_site_is(tmp_path: Path) -> None:
         + re.escape((out / "index.html").resolve().as_uri()),
         last,
     ), last
-    assert result.stderr.splitlines() == [
+    progress = result.stderr.splitlines()[:3]
+    assert [re.sub(r"\(\d+\.\d\d s\)", "(T s)", line) for line in progress] == [
+        "sources: 14 wagons, 0 test results, 0 trains, 0 entity histories (T s)",
+        "pages: 44 HTML pages (0 of them trains), 10 Atom feeds, the search index (T s)",
+        "graphs: 0 drawn, 0 from the cache (T s)",
+    ]
+    assert result.stderr.splitlines()[3:] == [
         f"note: {repo.resolve()} is not a git repository",
         f"note: no wagon test results in {repo.resolve() / '.hyperloop/tests'} or "
         f"{repo.resolve() / '.hyperloop/state/tests'}",
         f"note: no train runs yet (no state in {repo.resolve() / '.hyperloop/state'})",
     ]
+
+
+def test_cli_quiet_prints_only_the_result(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    shutil.copytree(sitefixture.EXAMPLE_CONFIG, repo / "config")
+    result = CliRunner().invoke(
+        main, ["--repo", str(repo), "site", "build", "-q", "-o", str(tmp_path / "public")]
+    )
+    assert result.exit_code == 0, result.output
+    assert [line.split(":")[0] for line in result.stderr.splitlines()] == ["note"] * 3
+    assert result.stdout.startswith("Built 44 pages (")
 
 
 def test_cli_reports_a_bad_output_folder_as_a_user_error(site_repo: Path, tmp_path: Path) -> None:
