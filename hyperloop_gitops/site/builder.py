@@ -17,7 +17,6 @@ import dataclasses
 import hashlib
 import json
 import os
-import shutil
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -121,6 +120,11 @@ class Writer:
         self.cache.store("histograms", key, [dataclasses.asdict(h) for h in found])
         return found
 
+    @property
+    def written(self) -> frozenset[str]:
+        """Every file this build wrote or claimed (paths under the site root)."""
+        return frozenset(self._written)
+
     def exists(self, page: str) -> bool:
         """True once ``page`` was written or claimed (a graph to draw) by this build."""
         return page in self._written
@@ -154,8 +158,7 @@ def build_site(
         f"{len(data.trains)} trains, {len(data.histories)} entity histories "
         f"({_since(started)})"
     )
-    # emptied only now: an invalid configuration leaves the previous site in place
-    _prepare(output)
+    output.mkdir(parents=True, exist_ok=True)
     folder = (cache_dir or repo_root / DEFAULT_CACHE_DIR) if use_cache else None
     cache = SiteCache(folder.resolve() if folder else None, code_fingerprint())
     writer = Writer(output, data, cache)
@@ -177,6 +180,7 @@ def build_site(
     )
     drawn, cached = _graphs(writer, workers or graphjobs.default_workers(), say)
     cache.prune()
+    _remove_stale(output, {output / page for page in writer.written} | _static_targets(output))
     missing = list(dict.fromkeys(m for m in vars(data.missing).values() if m))
     if cache.unwritable:
         missing.append(cache.unwritable)
@@ -256,15 +260,28 @@ def _check_output(output: Path, repo_root: Path) -> None:
             )
 
 
-def _prepare(output: Path) -> None:
-    if output.exists():
-        shutil.rmtree(output)
-    output.mkdir(parents=True)
+def _remove_stale(output: Path, written: set[Path]) -> None:
+    """Remove what an earlier build left and this one did not write, then empty folders.
+
+    Files are overwritten in place instead of emptying the folder first: deleting thousands
+    of files and writing them again costs more than writing them.
+    """
+    for path in sorted(output.rglob("*"), reverse=True):  # children before their folders
+        if path.is_dir() and not path.is_symlink():
+            if not any(path.iterdir()):
+                path.rmdir()
+        elif path not in written:
+            path.unlink()
 
 
 def _static_files() -> list[Path]:
     static = assets_dir() / "static"
     return sorted(p for p in static.rglob("*") if p.is_file())
+
+
+def _static_targets(output: Path) -> set[Path]:
+    static = assets_dir() / "static"
+    return {output / "static" / source.relative_to(static) for source in _static_files()}
 
 
 def _copy_static(output: Path) -> None:

@@ -169,3 +169,17 @@ def test_a_drawing_that_fails_in_a_worker_raises_with_its_traceback(
     message = str(error.value)
     assert message.startswith("drawing plots/bad.svg failed:\nTraceback (most recent call last):")
     assert message.rstrip().splitlines()[-1].startswith("ValueError: Size mismatch between")
+
+
+def test_a_rebuild_in_place_removes_what_the_site_no_longer_has(
+    site_repo: Path, tmp_path: Path, cold: tuple[BuildReport, Path]
+) -> None:
+    first, cache = cold
+    out = tmp_path / "public"
+    shutil.copytree(first.output, out)
+    (out / "wagons/gone").mkdir()
+    (out / "wagons/gone/old-wagon.html").write_text("an earlier build's page")
+    (out / "plots/trains/T-old.svg").write_text("<svg/>")
+    report = build_site(site_repo, out, None, cache_dir=cache)
+    assert not (out / "wagons/gone").exists() and not (out / "plots/trains/T-old.svg").exists()
+    assert _files(report.output) == _files(first.output)
