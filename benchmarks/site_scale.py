@@ -5,10 +5,14 @@ of 20,000 commits by 50 authors. The history is written with ``git fast-import``
 seconds instead of hours of ``git commit``), then checked out; train documents are written in
 the state store's JSON format. Run::
 
-    .venv/bin/python benchmarks/site_scale.py [--wagons N] [--trains N] [--commits N] [--keep DIR]
+    .venv/bin/python benchmarks/site_scale.py [--wagons N] [--trains N] [--commits N]
+        [--tests N] [--jobs N] [--keep DIR]
 
-Prints the generation time, then the full-build time and the page count. Builds are not
-incremental: every build renders every page.
+``--tests N`` adds N wagon test results with a performanceMetrics.json each (10 devices, 150
+samples: a 5-minute test sampled every 2 s), so the build draws 3 graphs per test. Prints the
+generation time, then a cold build (empty plot cache), then a rebuild with nothing changed
+(every graph from the cache): wall and CPU time (CPU of this process and of the graph-drawing
+workers), pages, files, graphs drawn and cached.
 """
 
 from __future__ import annotations
@@ -167,14 +171,81 @@ def generate_trains(state: Path, trains: int, wagons: int) -> None:
         (folder / f"{doc['id']}.json").write_text(json.dumps(doc))
 
 
+def generate_tests(root: Path, tests: int, wagons: int) -> None:
+    """``tests`` wagon test results in the result store's format, with performance metrics."""
+    from hyperloop_gitops.testing.status import Status
+    from hyperloop_gitops.testing.store import TestResult
+
+    analyses = wagons // WAGONS_PER_ANALYSIS
+    rng = random.Random(13)
+    for n in range(tests):
+        key = f"{n:064x}"
+        work = root / ".hyperloop" / "tests" / key
+        work.mkdir(parents=True)
+        a, w = n % analyses, (n // analyses) % WAGONS_PER_ANALYSIS
+        start_ms = 1_790_000_000_000 + n * 3_600_000
+        result = TestResult(
+            wagon=f"ana{a:04d}/w{w:02d}",
+            dataset=f"ds{(a + w) % DATASETS:02d}",
+            package_tag="daily-20261120-0000-1",
+            content_hash=key,
+            status=Status.DONE,
+            started=f"2026-11-{1 + n % 28:02d}T10:00:00Z",
+            finished=f"2026-11-{1 + n % 28:02d}T10:05:00Z",
+            work_dir=str(work),
+        )
+        (work / "result.json").write_text(result.model_dump_json())
+        doc = {}
+        for d in range(10):
+            base = rng.uniform(100, 900) * 1024
+            stamps = [start_ms + 2000 * i for i in range(150)]
+            doc[f"task-{d}"] = {
+                "proportionalSetSize": [
+                    {"timestamp": str(t), "value": str(int(base * (1 + 0.001 * i)))}
+                    for i, t in enumerate(stamps)
+                ],
+                "memoryPrivateDirty": [
+                    {"timestamp": str(t), "value": str(int(base * 0.8))} for t in stamps
+                ],
+                "cpuUsedAbsolute": [
+                    {"timestamp": str(t), "value": str(rng.randrange(100_000, 2_000_000))}
+                    for t in stamps
+                ],
+            }
+        (work / "performanceMetrics.json").write_text(json.dumps(doc))
+
+
+def _build(repo: Path, output: Path, jobs: int | None) -> str:
+    import resource
+
+    from hyperloop_gitops.site import build_site
+
+    def cpu() -> float:
+        own = resource.getrusage(resource.RUSAGE_SELF)
+        workers = resource.getrusage(resource.RUSAGE_CHILDREN)
+        return own.ru_utime + own.ru_stime + workers.ru_utime + workers.ru_stime
+
+    started, cpu_before = time.perf_counter(), cpu()
+    report = build_site(repo, output, None, workers=jobs)
+    elapsed, used = time.perf_counter() - started, cpu() - cpu_before
+    size = sum(p.stat().st_size for p in report.output.rglob("*") if p.is_file())
+    gaps = "".join(f"\n  (source missing: {gap})" for gap in report.missing)
+    return (
+        f"{elapsed:.1f} s wall, {used:.1f} s CPU, {report.pages} pages, {report.files} files, "
+        f"{size / 1e6:.0f} MB; graphs: {report.graphs_drawn} drawn, "
+        f"{report.graphs_cached} from the cache{gaps}"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--wagons", type=int, default=20_000)
     parser.add_argument("--trains", type=int, default=10_000)
     parser.add_argument("--commits", type=int, default=20_000)
+    parser.add_argument("--tests", type=int, default=0)
+    parser.add_argument("--jobs", type=int, default=None, help="graph-drawing processes")
     parser.add_argument("--keep", type=Path, help="generate here and keep it (default: a temp dir)")
     args = parser.parse_args()
-    from hyperloop_gitops.site import build_site
 
     with tempfile.TemporaryDirectory() as temp:
         root = args.keep or Path(temp)
@@ -182,21 +253,14 @@ def main() -> None:
         started = time.perf_counter()
         generate_config(repo, args.wagons, args.commits)
         generate_trains(repo / ".hyperloop" / "state", args.trains, args.wagons)
+        generate_tests(repo, args.tests, args.wagons)
         generated = time.perf_counter() - started
         print(
-            f"generated {args.wagons} wagons, {args.commits} commits, {args.trains} trains "
-            f"in {generated:.1f} s"
+            f"generated {args.wagons} wagons, {args.commits} commits, {args.trains} trains, "
+            f"{args.tests} tests in {generated:.1f} s"
         )
-        started, cpu = time.perf_counter(), time.process_time()
-        report = build_site(repo, root / "public", None)
-        elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
-        size = sum(p.stat().st_size for p in report.output.rglob("*") if p.is_file())
-        print(
-            f"full build: {elapsed:.1f} s wall, {cpu:.1f} s CPU, {report.pages} pages, "
-            f"{report.files} files, {size / 1e6:.0f} MB"
-        )
-        for gap in report.missing:
-            print(f"  (source missing: {gap})")
+        print(f"cold build: {_build(repo, root / 'public', args.jobs)}")
+        print(f"rebuild, nothing changed: {_build(repo, root / 'public', args.jobs)}")
 
 
 if __name__ == "__main__":
