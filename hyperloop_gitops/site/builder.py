@@ -32,6 +32,9 @@ from hyperloop_gitops.site.render import assets_dir, environment, relative_root
 from hyperloop_gitops.site.sources import collect
 from hyperloop_gitops.site.views import SiteData
 
+#: A long drawing step says how far it got this often.
+GRAPH_PROGRESS_EVERY_S = 10.0
+
 Progress = Callable[[str], None]
 """Receives one line per finished step of a build (the CLI prints them)."""
 
@@ -216,13 +219,18 @@ def _graphs(writer: Writer, workers: int, say: Progress) -> tuple[int, int]:
     if drawn:
         processes = graphjobs.worker_count(len(to_draw), workers)
         say(
-            f"graphs: drawing {drawn} ({cached} unchanged, from the cache) in "
-            f"{processes} process{'es' if processes > 1 else ''}..."
+            f"graphs: drawing {drawn} in {processes} process{'es' if processes > 1 else ''} "
+            f"({cached} unchanged, from the cache)..."
         )
+    done, reported = 0, time.perf_counter()
     for job, svgs in zip(to_draw, graphjobs.draw_all(to_draw, workers), strict=True):
         writer.cache.store("graph", f"{job.kind}:{job.key}", svgs)
         for page, text in zip(job.pages, svgs, strict=True):
             writer.write_claimed(page, text)
+        done += len(job.pages)
+        if time.perf_counter() - reported > GRAPH_PROGRESS_EVERY_S and done < drawn:
+            reported = time.perf_counter()
+            say(f"graphs: {done}/{drawn} drawn ({_since(started)})")
     say(f"graphs: {drawn} drawn, {cached} from the cache ({_since(started)})")
     return drawn, cached
 

@@ -23,7 +23,8 @@ from typing import IO, Any
 
 from hyperloop_gitops.site.errors import SiteError
 
-#: Below this many graphs to draw, starting worker processes costs more than it saves.
+#: Below this many graphs to draw, starting worker processes (each imports matplotlib, about
+#: 1 s of CPU) costs more than it saves.
 MIN_JOBS_FOR_WORKERS = 24
 
 
