@@ -4,13 +4,14 @@ getting a graph (drawn here, drawn by a worker, read from the cache) gives the s
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
 import pytest
 import sitefixture
 
-from hyperloop_gitops.site import BuildReport, build_site, graphjobs
+from hyperloop_gitops.site import BuildReport, build_site, builder, graphjobs
 from hyperloop_gitops.site.cache import SiteCache
 from hyperloop_gitops.site.graphjobs import PlotJob, content_hash
 
@@ -112,11 +113,33 @@ def test_without_a_writable_cache_the_build_goes_on_and_says_so(
     assert _files(report.output) == _files(cold[0].output)
 
 
-def test_no_cache_draws_everything_and_leaves_no_cache(site_repo: Path, tmp_path: Path) -> None:
+def test_no_cache_draws_everything_says_how_far_it_got_and_leaves_no_cache(
+    site_repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(builder, "GRAPH_PROGRESS_EVERY_S", 0.0)
     cache = tmp_path / "cache"
-    report = build_site(site_repo, tmp_path / "public", None, use_cache=False, cache_dir=cache)
+    lines: list[str] = []
+    report = build_site(
+        site_repo,
+        tmp_path / "public",
+        None,
+        use_cache=False,
+        cache_dir=cache,
+        progress=lines.append,
+    )
     assert (report.graphs_drawn, report.graphs_cached) == (FIXTURE_GRAPHS, 0)
     assert not cache.exists()
+    timeless = [re.sub(r" \(\d+\.\d\d s\)$", "", line) for line in lines]
+    assert timeless[:3] == [
+        "sources: 14 wagons, 5 test results, 4 trains, 28 entity histories",
+        "pages: 48 HTML pages (4 of them trains), 10 Atom feeds, the search index",
+        "graphs: drawing 12 in 1 process (0 unchanged, from the cache)...",
+    ]
+    assert timeless[-1] == "graphs: 12 drawn, 0 from the cache"
+    assert len(list((report.output / "feeds").glob("*.atom"))) == 10
+    # one line after each drawing but the last; the statistics are one drawing of 3 files
+    counts = [int(re.fullmatch(r"graphs: (\d+)/12 drawn", line)[1]) for line in timeless[3:-1]]  # type: ignore[index]
+    assert len(counts) == 9 and counts == sorted(counts) and counts[-1] < 12
 
 
 def test_a_key_holds_only_for_the_same_code(tmp_path: Path) -> None:
