@@ -584,7 +584,8 @@ def test_a_part_whose_configuration_did_not_change_is_served_not_composed_again(
     """A base change leaves a subwagon that overrides the changed option as it was: the
     subwagon is satisfied by the trains that ran it, and only the base runs again, short
     dataset first (docs/newcomer-report.md, finding 1)."""
-    enabled = f"[{{dataset: D, tag: {T2}, subwagons: [narrow]}}, {{dataset: Ds, tag: {T2}, subwagons: [narrow]}}]"
+    enabled = ", ".join(f"{{dataset: {d}, tag: {T2}, subwagons: [narrow]}}" for d in ("D", "Ds"))
+    enabled = f"[{enabled}]"
     narrow = "{name: narrow, configuration: {pt-spectrum: {etaMax: 0.5}}}"
     config.write(
         {
