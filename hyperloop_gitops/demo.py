@@ -10,6 +10,7 @@ from __future__ import annotations
 import shutil
 import sys
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +21,7 @@ from hyperloop_gitops.reconcile.apply import Reconciler
 from hyperloop_gitops.reconcile.layout import Layout
 from hyperloop_gitops.state import StateLock
 from hyperloop_gitops.state.models import TrainRun, TrainState
+from hyperloop_gitops.testing.status import Finding, Status
 from hyperloop_gitops.testing.store import TestResult
 from hyperloop_gitops.train.inputs import dataset_files
 
@@ -128,17 +130,7 @@ def summary_lines(reconciler: Reconciler, summary: DemoSummary) -> list[str]:
     for result in sorted(reconciler.results.all(), key=lambda r: r.started):
         if not result.wagon.startswith("train:"):
             newest[(result.label, result.dataset)] = result
-    wagon_tests = list(newest.values())
-    counts: dict[str, int] = {}
-    for r in wagon_tests:
-        counts[r.status.mark] = counts.get(r.status.mark, 0) + 1
-    marks = "  ".join(f"{mark} {n}" for mark, n in sorted(counts.items()))
-    lines = [f"  wagon tests: {len(wagon_tests)} ({marks})"]
-    for r in sorted(wagon_tests, key=lambda r: (r.dataset, r.label)):
-        why = f"  ({r.warnings[0]})" if r.warnings else ""
-        if r.reason:
-            why = f"  ({r.reason.splitlines()[0]})"
-        lines.append(f"    {r.status.mark} {r.label} on {r.dataset}{why}")
+    lines = wagon_test_lines(list(newest.values()))
     lines.append(f"  trains: {len(summary.trains)}")
     for train in summary.trains:
         counts_ = train.job_counts()
@@ -159,6 +151,31 @@ def summary_lines(reconciler: Reconciler, summary: DemoSummary) -> list[str]:
         *command_hints(shutil.which("hyperloop"), Path(sys.prefix)),
     ]
     return lines
+
+
+def wagon_test_lines(wagon_tests: list[TestResult]) -> list[str]:
+    """The count of wagon tests by mark, then one line per test with why it is ❗ or 💣."""
+    counts = Counter(r.status for r in wagon_tests)
+    # in the order of the statuses (🌟 ❗ 💣), not of the marks' code points
+    marks = "  ".join(f"{status.mark} {counts[status]}" for status in Status if counts[status])
+    lines = [f"  wagon tests: {len(wagon_tests)} ({marks})"]
+    for r in sorted(wagon_tests, key=lambda r: (r.dataset, r.label)):
+        why = ""
+        if r.reason:
+            why = f": {r.reason.splitlines()[0]}"
+        elif r.warnings:
+            more = len(r.warnings) - 1
+            why = f": {_warning_text(r.warnings[0])}" + (f" (+{more} more)" if more else "")
+        lines.append(f"    {r.status.mark} {r.label} on {r.dataset}{why}")
+    return lines
+
+
+def _warning_text(finding: Finding) -> str:
+    """The finding's sentence, led by its rule's name only when the sentence does not say it
+    ("reduction: reduction factor 44.1× ..." said it twice)."""
+    if finding.rule.lower() in finding.message.lower().split():
+        return finding.message
+    return str(finding)
 
 
 def command_hints(on_path: str | None, prefix: Path) -> list[str]:
