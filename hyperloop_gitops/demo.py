@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from hyperloop_gitops.config import load_repository
-from hyperloop_gitops.errors import ConfigError
+from hyperloop_gitops.errors import ConfigError, StateError
 from hyperloop_gitops.reconcile.apply import Reconciler
 from hyperloop_gitops.reconcile.layout import Layout
 from hyperloop_gitops.state import StateLock
@@ -133,15 +133,7 @@ def summary_lines(reconciler: Reconciler, summary: DemoSummary) -> list[str]:
     lines = wagon_test_lines(list(newest.values()))
     lines.append(f"  trains: {len(summary.trains)}")
     for train in summary.trains:
-        counts_ = train.job_counts()
-        output = ""
-        if train.state == TrainState.DONE and train.merges and train.merges[0].outputs:
-            output = f"  -> {Path(train.merges[0].outputs[0]).parent}"
-        lines.append(
-            f"    {train.id}  {train.state.value:<8} {train.dataset:<20} "
-            f"{counts_['done']}/{counts_['total']} jobs  {_count(len(train.wagons), 'wagon')}"
-            f"{output}"
-        )
+        lines.append(train_line(train, _train_test(reconciler, train)))
     lines += [
         "",
         f"Done in {summary.seconds:.0f} s. Where to look:",
@@ -151,6 +143,37 @@ def summary_lines(reconciler: Reconciler, summary: DemoSummary) -> list[str]:
         *command_hints(shutil.which("hyperloop"), Path(sys.prefix)),
     ]
     return lines
+
+
+def train_line(train: TrainRun, train_test: TestResult | None) -> str:
+    """One train: state, dataset, jobs, what it runs, where its merged output is.
+
+    The train test's progress line counts every wagon run of the train (subwagons and the
+    dependencies pulled in); ``train.wagons`` only the wagons asked for. Both are shown, each
+    saying what it counts, so the two numbers never seem to disagree.
+    """
+    counts = train.job_counts()
+    wagons = _count(len(train.wagons), "wagon")
+    if train_test is not None and len(train_test.train) != len(train.wagons):
+        wagons += f" ({len(train_test.train)} wagon runs incl. subwagons and dependencies)"
+    output = ""
+    if train.state == TrainState.DONE and train.merges and train.merges[0].outputs:
+        output = f"  -> {Path(train.merges[0].outputs[0]).parent}"
+    return (
+        f"    {train.id}  {train.state.value:<8} {train.dataset:<20} "
+        f"{counts['done']}/{counts['total']} jobs  {wagons}{output}"
+    )
+
+
+def _train_test(reconciler: Reconciler, train: TrainRun) -> TestResult | None:
+    recorded = train.details.get("train_test")
+    content_hash = recorded.get("content_hash") if isinstance(recorded, dict) else None
+    if not isinstance(content_hash, str):
+        return None
+    try:
+        return reconciler.results.get(content_hash)
+    except StateError:  # a hand-edited or corrupt document: the wagon count alone will do
+        return None
 
 
 def wagon_test_lines(wagon_tests: list[TestResult]) -> list[str]:
