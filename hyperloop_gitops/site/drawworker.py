@@ -13,6 +13,7 @@ of the caller is copied by a fork.
 from __future__ import annotations
 
 import pickle
+import signal
 import sys
 import traceback
 from typing import IO, Any
@@ -48,6 +49,9 @@ def main() -> None:
     """Draw jobs from stdin until it ends."""
     from hyperloop_gitops.site.graphjobs import draw
 
+    # Ctrl-C reaches the whole process group: the parent handles it and closes our stdin,
+    # which ends this loop after the current drawing (no traceback from every worker).
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     source, sink = sys.stdin.buffer, sys.stdout.buffer
     while True:
         try:

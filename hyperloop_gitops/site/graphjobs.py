@@ -188,14 +188,16 @@ class _Workers:
         done: dict[int, list[str]] = {}
         next_index = 0
 
-        def hand_out(process: subprocess.Popen[bytes]) -> None:
-            assert process.stdin is not None and process.stdout is not None
-            for index, job in waiting:
-                send(process.stdin, job)
-                busy[process.stdout.fileno()] = (process, index)
-                return
-
         with selectors.DefaultSelector() as selector:
+
+            def hand_out(process: subprocess.Popen[bytes]) -> None:
+                assert process.stdin is not None and process.stdout is not None
+                for index, job in waiting:
+                    send(process.stdin, job)
+                    busy[process.stdout.fileno()] = (process, index)
+                    return
+                selector.unregister(process.stdout)  # no more work: an idle worker's pipe
+
             for process in self.processes:
                 assert process.stdout is not None
                 selector.register(process.stdout, selectors.EVENT_READ)
