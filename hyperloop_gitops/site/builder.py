@@ -21,7 +21,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeGuard
+from typing import TYPE_CHECKING, Any, TypeGuard
 
 from hyperloop_gitops.site import feeds, graphjobs, pages, searchindex, trainpages
 from hyperloop_gitops.site.cache import DEFAULT_CACHE_DIR, SiteCache, code_fingerprint
@@ -31,6 +31,9 @@ from hyperloop_gitops.site.merged import Histogram, read_histograms
 from hyperloop_gitops.site.render import assets_dir, environment, relative_root
 from hyperloop_gitops.site.sources import collect
 from hyperloop_gitops.site.views import SiteData
+
+if TYPE_CHECKING:
+    from hyperloop_gitops.site.testplots import Graph
 
 #: A long drawing step says how far it got this often.
 GRAPH_PROGRESS_EVERY_S = 10.0
@@ -70,6 +73,8 @@ class Writer:
         self.pages = 0
         self.files = 0
         self.plots: list[PlotJob] = []
+        self.test_graphs: dict[str, tuple[Graph, ...]] = {}
+        """The graphs of each test (by key) once registered: wagon and train pages share them."""
         self._written: set[str] = set()
 
     def render(self, template: str, page: str, **context: Any) -> None:
