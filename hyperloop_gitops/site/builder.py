@@ -215,7 +215,7 @@ def _graphs(writer: Writer, workers: int, say: Progress) -> tuple[int, int]:
     for job in writer.plots:
         svgs = writer.cache.load("graph", f"{job.kind}:{job.key}")
         if not _is_drawing(svgs, job):
-            to_draw.append(job)
+            to_draw.append(job.ready())
             continue
         for page, text in zip(job.pages, svgs, strict=True):
             writer.write_claimed(page, text)

@@ -29,13 +29,16 @@ from hyperloop_gitops.state.atomic import atomic_write_text
 DEFAULT_CACHE_DIR = Path(".hyperloop") / "cache" / "site"
 
 #: The modules whose code decides what a cached result holds (how a graph looks, how a ROOT
-#: file is read): part of every key, so a change to them never serves an old result.
+#: file or a performanceMetrics.json is read): part of every key, so a change to them never
+#: serves an old result.
 CACHED_CODE = (
     "hyperloop_gitops.site.graphjobs",
     "hyperloop_gitops.site.merged",
     "hyperloop_gitops.site.plots",
     "hyperloop_gitops.site.testplots",
     "hyperloop_gitops.testing.graphs",
+    "hyperloop_gitops.testing.metrics",
+    "hyperloop_gitops.testing.perfmetrics",
 )
 
 

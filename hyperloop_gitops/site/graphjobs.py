@@ -10,6 +10,7 @@ arguments, so where or when a job is drawn never changes a byte of the site.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import os
@@ -40,6 +41,14 @@ class PlotJob:
     """Keyword arguments of the drawer."""
     key: str
     """Content hash of everything the drawing depends on besides the code (see content_hash)."""
+    load: Callable[[], Mapping[str, Any]] | None = None
+    """More keyword arguments, computed only if the job must be drawn (not from the cache)."""
+
+    def ready(self) -> PlotJob:
+        """The job with every argument in ``params`` (what a worker process receives)."""
+        if self.load is None:
+            return self
+        return dataclasses.replace(self, params={**self.load(), **self.params}, load=None)
 
 
 def content_hash(*parts: Any) -> str:

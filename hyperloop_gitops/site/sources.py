@@ -259,7 +259,7 @@ def _test_view(key: str, doc: dict[str, Any], folder: Path) -> TestView:
         numbers=numbers,
         devices=devices,
         warnings=warnings,
-        perf_metrics=_perf_metrics(folder / "performanceMetrics.json"),
+        perf_file=str(perf) if (perf := folder / "performanceMetrics.json").is_file() else None,
     )
 
 
@@ -286,18 +286,6 @@ def _warning_text(warning: Any) -> str:
         message = warning.get("message") or ""
         return f"{rule}: {message}" if rule else str(message)
     return str(warning)
-
-
-def _perf_metrics(path: Path) -> Any:
-    """The test's performanceMetrics.json, parsed; None when absent or not O2's format."""
-    from hyperloop_gitops.testing.perfmetrics import PerformanceMetricsError, load
-
-    if not path.is_file():
-        return None
-    try:
-        return load(path) or None
-    except PerformanceMetricsError:
-        return None
 
 
 def _time(raw: Any) -> dt.datetime | None:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
+import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeGuard
 
 from hyperloop_gitops.site.graphjobs import PlotJob, content_hash
 from hyperloop_gitops.site.views import TestView
@@ -17,6 +20,8 @@ from hyperloop_gitops.testing.perfmetrics import (
     PRIVATE_DIRTY,
     PSS,
     PerformanceMetrics,
+    PerformanceMetricsError,
+    parse,
 )
 from hyperloop_gitops.testing.units import format_bytes, format_duration, significant
 
@@ -133,28 +138,50 @@ STATISTICS_ALT = {
 
 def test_graphs(writer: Writer, test: TestView) -> list[Graph]:
     """The test's graphs, drawn by :mod:`hyperloop_gitops.testing.graphs` (the same graphs as
-    ``hyperloop perf-graphs``), drawn once however many pages show them."""
-    if test.perf_metrics is None or not _SAFE_KEY.fullmatch(test.key):
+    ``hyperloop perf-graphs``), drawn once however many pages show them.
+
+    The graphs are keyed by the bytes of the test's performanceMetrics.json; the file is parsed
+    only when a graph must be drawn or its summary (devices, metrics) is not in the cache.
+    """
+    if test.perf_file is None or not _SAFE_KEY.fullmatch(test.key):
         return []
     known = writer.test_graphs.get(test.key)
-    if known is not None:  # a test shared by many trains: summing its series once is enough
+    if known is not None:  # a test shared by many trains: read its metrics once
         return list(known)
-    enriched = _with_private(test.perf_metrics)
-    devices = ", ".join(sorted(enriched))
-    digest = ""  # of the metrics, hashed once for the test's three graphs
+    try:
+        raw = Path(test.perf_file).read_bytes()
+    except OSError:
+        return []
+    digest = hashlib.sha256(raw).hexdigest()
+    parsed: list[PerformanceMetrics] = []  # at most once, and only when needed
+
+    def enriched() -> PerformanceMetrics:
+        if not parsed:
+            parsed.append(_parse(raw, test.perf_file or ""))
+        return parsed[0]
+
+    summary = writer.cache.load("performance-summary", digest)
+    if not _is_summary(summary):
+        metrics = enriched()
+        summary = {
+            "devices": sorted(metrics),
+            "metrics": sorted({metric for series in metrics.values() for metric in series}),
+        }
+        writer.cache.store("performance-summary", digest, summary)
+    devices = ", ".join(summary["devices"])
     found = []
     for kind, metric, what in TEST_GRAPHS:
-        if not any(metric in series for series in enriched.values()):
+        if metric not in summary["metrics"]:
             continue
         page = f"plots/tests/{test.key}-{metric}.svg"
         if not writer.exists(page):
-            digest = digest or content_hash(enriched)
             writer.plot(
                 PlotJob(
                     kind=f"test-{kind}",
                     pages=(page,),
-                    params={"metrics": enriched, "metric": metric},
+                    params={"metric": metric},
                     key=content_hash(metric, digest),
+                    load=lambda: {"metrics": enriched()},
                 )
             )
         found.append(
@@ -166,6 +193,23 @@ def test_graphs(writer: Writer, test: TestView) -> list[Graph]:
         )
     writer.test_graphs[test.key] = tuple(found)
     return found
+
+
+def _parse(raw: bytes, source: str) -> PerformanceMetrics:
+    """The metrics with private memory added; none when the file is not O2's format."""
+    try:
+        return _with_private(parse(json.loads(raw), source=source))
+    except (ValueError, PerformanceMetricsError):  # not JSON, not UTF-8, not O2's shape
+        return {}
+
+
+def _is_summary(value: Any) -> TypeGuard[dict[str, list[str]]]:
+    return (
+        isinstance(value, dict)
+        and isinstance(value.get("devices"), list)
+        and isinstance(value.get("metrics"), list)
+        and all(isinstance(x, str) for x in value["devices"] + value["metrics"])
+    )
 
 
 def statistics_graphs(writer: Writer, stem: str, tests: Sequence[TestView]) -> list[Graph]:

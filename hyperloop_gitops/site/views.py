@@ -101,7 +101,7 @@ class TestView:
     numbers: dict[str, float]
     devices: tuple[DeviceView, ...]
     warnings: tuple[str, ...]
-    perf_metrics: Any = None  # testing.perfmetrics.PerformanceMetrics of the test, if stored
+    perf_file: str | None = None  # its performanceMetrics.json, read only to draw graphs
     result: Any = None  # the testing.store.TestResult itself (for testing.graphs)
 
     @property

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import sitefixture
 
-from hyperloop_gitops.site import BuildReport, build_site, builder, graphjobs
+from hyperloop_gitops.site import BuildReport, build_site, builder, graphjobs, testplots
 from hyperloop_gitops.site.cache import SiteCache
 from hyperloop_gitops.site.graphjobs import PlotJob, content_hash
 
@@ -52,8 +52,9 @@ def test_a_rebuild_draws_nothing_and_writes_the_same_bytes(
     before, after = _files(first.output), _files(again.output)
     assert sorted(before) == sorted(after)
     assert [name for name in before if before[name] != after[name]] == []
-    # 10 drawings (the statistics are one drawing of 3 files) and 2 merged ROOT files read
-    assert len(_entries(cache)) == 12
+    # 10 drawings (the statistics are one drawing of 3 files), 2 merged ROOT files read and
+    # the summary (devices, metrics) of the one performanceMetrics.json shown
+    assert len(_entries(cache)) == 13
     assert (cache / "templates").is_dir() and any((cache / "templates").iterdir())
 
 
@@ -80,8 +81,8 @@ def test_changed_metrics_redraw_only_that_tests_graphs(
     # the private memory and CPU graphs are drawn again, and come out the same
     assert changed == [PT_GRAPHS[2]]
     entries_after = _entries(cache)
-    assert len(entries_after) == len(entries_before) == 12
-    assert len(entries_before - entries_after) == 3  # the old drawings were pruned
+    assert len(entries_after) == len(entries_before) == 13
+    assert len(entries_before - entries_after) == 4  # the old drawings and summary were pruned
 
 
 def test_an_unreadable_entry_is_drawn_again(
@@ -205,4 +206,20 @@ def test_a_rebuild_in_place_removes_what_the_site_no_longer_has(
     (out / "plots/trains/T-old.svg").write_text("<svg/>")
     report = build_site(site_repo, out, None, cache_dir=cache)
     assert not (out / "wagons/gone").exists() and not (out / "plots/trains/T-old.svg").exists()
+    assert _files(report.output) == _files(first.output)
+
+
+def test_a_rebuild_does_not_parse_performance_metrics(
+    site_repo: Path, tmp_path: Path, cold: tuple[BuildReport, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first, cold_cache = cold
+    cache = tmp_path / "cache"
+    shutil.copytree(cold_cache, cache)
+
+    def no_parsing(*args: object, **kwargs: object) -> None:
+        raise AssertionError("performanceMetrics.json parsed although its graphs are cached")
+
+    monkeypatch.setattr(testplots, "parse", no_parsing)
+    report = build_site(site_repo, tmp_path / "public", None, cache_dir=cache)
+    assert report.graphs_drawn == 0
     assert _files(report.output) == _files(first.output)
