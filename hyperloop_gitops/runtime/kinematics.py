@@ -54,10 +54,21 @@ def tracks_in_selected_collisions(view: FrameView) -> Array:
     return out
 
 
+def selection_key(view: FrameView) -> str:
+    """The devices whose selections a task uses: what keys a cache of selected tracks."""
+    return f"{view.provider(TRACK_SELECTED)}/{view.provider(COLLISION_SELECTED)}"
+
+
 def good_tracks(view: FrameView) -> Array:
     """Per track: selected by the track selection and in a selected collision."""
-    tracks, events = view.provider(TRACK_SELECTED), view.provider(COLLISION_SELECTED)
     return view.cached(
-        f"track.good/{tracks}/{events}",
+        f"track.good/{selection_key(view)}",
         lambda: np.asarray(view.product(TRACK_SELECTED) & tracks_in_selected_collisions(view)),
+    )
+
+
+def good_rows(view: FrameView) -> Array:
+    """Row numbers of the good tracks (``good_tracks``), ascending."""
+    return view.cached(
+        f"track.good-rows/{selection_key(view)}", lambda: np.flatnonzero(good_tracks(view))
     )
