@@ -30,17 +30,23 @@ from hyperloop_gitops.runtime.task import Array, FrameView
 
 
 def pairs_in_groups(group: Array) -> tuple[Array, Array]:
-    """All index pairs (i < j) of rows with the same value of ``group`` (rows sorted by group)."""
-    if group.size == 0:
+    """All index pairs (i < j) of rows with the same value of ``group`` (rows sorted by group).
+
+    Pairs come ordered by ``i``, then ``j``.
+    """
+    n = group.size
+    if n == 0:
         empty = np.zeros(0, dtype=np.int64)
         return empty, empty
     starts = np.flatnonzero(np.r_[True, group[1:] != group[:-1]])
-    sizes = np.diff(np.r_[starts, group.size])
-    position = np.arange(group.size) - np.repeat(starts, sizes)
-    partners = np.repeat(sizes, sizes) - position - 1
-    first = np.repeat(np.arange(group.size), partners)
-    offsets = np.arange(first.size) - np.repeat(np.cumsum(partners) - partners, partners) + 1
-    return first, first + offsets
+    sizes = np.diff(np.r_[starts, n])
+    rows = np.arange(n)
+    partners = np.repeat(starts + sizes, sizes) - rows - 1  # rows after this one in its group
+    first = np.repeat(rows, partners)
+    # Pair k belongs to row first[k]; its partner is the row (k - that row's first pair) + 1
+    # after it: second = k + shift[first], with shift constant per row.
+    shift = rows + 1 - (np.cumsum(partners) - partners)
+    return first, np.arange(first.size) + np.repeat(shift, partners)
 
 
 @dataclass(frozen=True)

@@ -222,10 +222,16 @@ class FrameView:
         self._frame.derived.setdefault(self._device, {})[table] = dict(columns)
 
     def cached(self, key: str, compute: Callable[[], T]) -> T:
-        """A value computed once per frame and shared by every task (e.g. track pT)."""
+        """A value computed once per frame and shared by every task (e.g. track pT).
+
+        ``key`` must name everything the value depends on (the selections' devices, the cuts),
+        so that whichever task computes it first, all get the same. Arrays, alone or in a
+        tuple, are made read-only.
+        """
         if key not in self._frame.cache:
             value = compute()
-            if isinstance(value, np.ndarray):
-                value.setflags(write=False)
+            for item in value if isinstance(value, tuple) else (value,):
+                if isinstance(item, np.ndarray):
+                    item.setflags(write=False)
             self._frame.cache[key] = value
         return self._frame.cache[key]  # type: ignore[return-value]
