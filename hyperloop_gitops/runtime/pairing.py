@@ -71,12 +71,14 @@ class Pairs:
 
     def subset(self, keep: Array) -> Pairs:
         """The pairs where ``keep`` (a bool per pair) is true, in the same order."""
+        # Row numbers, not the mask: numpy's boolean indexing is ~3x slower (five arrays here).
+        rows = np.flatnonzero(keep)
         return Pairs(
-            first=self.first[keep],
-            second=self.second[keep],
-            mass=self.mass[keep],
-            pt=self.pt[keep],
-            unlike=self.unlike[keep],
+            first=self.first[rows],
+            second=self.second[rows],
+            mass=self.mass[rows],
+            pt=self.pt[rows],
+            unlike=self.unlike[rows],
         )
 
 
