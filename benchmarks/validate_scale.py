@@ -3,7 +3,10 @@
 Generates (in a temporary folder) a repository of 2,000 analyses, 20,000 wagons, 500 datasets
 and 500 runlists of realistic size: wagons with a dozen options including binnings, arrays
 and a labelled matrix, dependencies on service wagons and within their analysis, subwagons on a
-fifth of them, enabled on 1-3 datasets; runlists of tens to hundreds of runs. It then times
+fifth of them, enabled on 1-3 datasets; O2 workflows (``o2-analysis-task-N``, as production's
+wagons are), each enablement with a package choice as analysers make it (60% the latest tag,
+35% one of the last week's tags, 5% an O2Physics pull request); runlists of tens to
+hundreds of runs. It then times
 
 * the floor: reading every file and parsing it with ``yaml.CSafeLoader``, and
 * ``load_repository``: discovery, safe loading, the models, every cross-check,
@@ -75,10 +78,8 @@ def _dataset(name: str, runlist: str, period: str, runs: list[int], rng: random.
     )
 
 
-def _wagon(
-    name: str, workflow: str, deps: list[str], datasets: list[str], rng: random.Random
-) -> str:
-    device = workflow
+def _wagon(name: str, device: str, deps: list[str], datasets: list[str], rng: random.Random) -> str:
+    workflow = f"o2-analysis-{device}"
     lines = [
         "# yaml-language-server: $schema=../../../../schemas/wagon.schema.json",
         f"name: {name}",
@@ -114,8 +115,20 @@ def _wagon(
             ]
     lines.append("enabled:")
     for dataset in datasets:
-        lines += [f"  - dataset: {dataset}", f"    tag: {rng.choice(TAGS)}"]
+        lines += [f"  - dataset: {dataset}", f"    {_package(rng)}"]
     return "\n".join(lines) + "\n"
+
+
+def _package(rng: random.Random) -> str:
+    """A wagon's package choice, as analysers make it: mostly the newest tag, else a recent
+    pinned tag (more often the newer ones), now and then an O2Physics pull request."""
+    draw = rng.random()
+    if draw < 0.6:
+        return "latest: true"
+    if draw < 0.95:
+        recent = TAGS[-7:]
+        return f"tag: {rng.choices(recent, weights=range(1, len(recent) + 1))[0]}"
+    return f"pull_request: {12000 + rng.randrange(len(TAGS) + 3)}"
 
 
 def generate(
@@ -165,9 +178,9 @@ def generate(
             if number and rng.random() < 0.5:
                 deps.append(f"wagon-{rng.randrange(number):02d}")
             enabled = rng.sample(dataset_names, rng.randrange(1, 4))
-            workflow = f"task-{rng.randrange(300)}"
+            device = f"task-{rng.randrange(300)}"
             files[f"config/analyses/{analysis}/wagons/{name}.yaml"] = _wagon(
-                name, workflow, deps, enabled, rng
+                name, device, deps, enabled, rng
             )
     for rel, text in files.items():
         path = root / rel

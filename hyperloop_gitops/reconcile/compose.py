@@ -10,6 +10,7 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
+from hyperloop_gitops.collector import collector_paused
 from hyperloop_gitops.config import Repository
 from hyperloop_gitops.reconcile.context import Collector, Context, Unit
 from hyperloop_gitops.reconcile.desired import Request, desired_requests
@@ -32,7 +33,17 @@ def compose_plan(
     data_dir: Path | None = None,
 ) -> Plan:
     """The plan for ``repository`` given test results (by content hash), past trains and now."""
-    now = now.astimezone(UTC)
+    with collector_paused():
+        return _compose(repository, tests, trains, now.astimezone(UTC), data_dir)
+
+
+def _compose(
+    repository: Repository,
+    tests: Mapping[str, TestSummary],
+    trains: Sequence[PastTrain],
+    now: datetime,
+    data_dir: Path | None,
+) -> Plan:
     data = data_dir if data_dir is not None else default_data_dir(repository)
     out = Collector()
     ctx = Context(repository, now, data, out, trains)

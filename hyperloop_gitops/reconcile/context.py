@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import cached_property
 from pathlib import Path
 
 from hyperloop_gitops.config import Repository
+from hyperloop_gitops.reconcile.datasetinputs import DatasetInputs
 from hyperloop_gitops.reconcile.inputs import PastTrain, PastWagon, TestSummary
 from hyperloop_gitops.reconcile.plan import Satisfied, TestToRun, Waiting
 from hyperloop_gitops.train import Part, SpecContext, TrainSpec, spec_context
-from hyperloop_gitops.train.inputs import dataset_paths
 
 GB = 1e9
 
@@ -30,30 +28,6 @@ class Unit:
     @property
     def analysis(self) -> str:
         return self.wagon_id.split("/", 1)[0]
-
-
-@dataclass(frozen=True)
-class DatasetInputs:
-    """Every input file of a dataset as a train snapshot lists it: (run, relative path) in
-    run order, and where a process opens them."""
-
-    paths: list[tuple[int, str]]
-    locations: tuple[str, ...]
-
-    @cached_property
-    def digest(self) -> str:
-        """The input list digest: sha256 of the sorted relative paths, one a line."""
-        return hashlib.sha256("\n".join(sorted(p for _, p in self.paths)).encode()).hexdigest()
-
-    def jobs(self, per_job: int) -> int:
-        """How many jobs ``split_jobs`` makes: never two runs in one job, ``per_job`` files."""
-        count, run, size = 0, None, 0
-        for current, _ in self.paths:
-            if count and current == run and size < per_job:
-                size += 1
-            else:
-                count, run, size = count + 1, current, 1
-        return count
 
 
 @dataclass
@@ -106,12 +80,8 @@ class Context:
         return found
 
     def dataset_inputs(self, dataset: str) -> DatasetInputs:
-        """The dataset's input files, listed once per plan (every train on it has them all)."""
+        """The dataset's input files, once per plan (every train on it has them all)."""
         found = self.inputs.get(dataset)
         if found is None:
-            paths = dataset_paths(self.repository, dataset)
-            grid = self.repository.datasets[dataset].files.storage == "grid"
-            # the same text as InputFile.location: the grid path, or one under the data dir
-            locations = tuple(p if grid else str(self.data / p) for _, p in paths)
-            found = self.inputs[dataset] = DatasetInputs(paths, locations)
+            found = self.inputs[dataset] = DatasetInputs(self.repository, dataset, self.data)
         return found

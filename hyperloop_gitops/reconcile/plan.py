@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from hyperloop_gitops.reconcile.datasetinputs import DatasetInputs
 from hyperloop_gitops.train import Part, TrainSpec
 
 MARKS: Mapping[str, str] = {
@@ -67,14 +68,29 @@ class ComposedTrain:
     wagons: tuple[TrainWagon, ...]
     spec: TrainSpec = field(repr=False)
     """Everything that runs: the dependency closure, configurations, the train test's hash."""
-    full_config: Mapping[str, Any] = field(repr=False)
-    full_config_digest: str
-    input_files: tuple[str, ...] = field(repr=False)
-    """Every input file of the dataset (data-directory-relative or grid paths), run order."""
-    input_list_digest: str
+    inputs: DatasetInputs = field(repr=False)
+    """Every input file of the dataset (listed when asked: a plan shows only the job count)."""
     estimate: Estimate
     short_for: tuple[str, ...] = ()
     """Datasets this one is the short dataset of: their trains follow when this one is done."""
+
+    @property
+    def full_config(self) -> dict[str, Any]:
+        """The frozen ``full_config.json`` (built when asked: a plan shows only its digest)."""
+        return self.spec.full_config()
+
+    @property
+    def full_config_digest(self) -> str:
+        return self.spec.full_config_digest
+
+    @property
+    def input_files(self) -> tuple[str, ...]:
+        """Every input file of the dataset (local paths or grid paths), in run order."""
+        return self.inputs.locations
+
+    @property
+    def input_list_digest(self) -> str:
+        return self.inputs.digest
 
     def details(self) -> dict[str, Any]:
         """What a stored train run keeps beside its wagons (``TrainRun.details``): the

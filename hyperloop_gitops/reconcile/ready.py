@@ -6,10 +6,11 @@ from collections.abc import Mapping
 
 from hyperloop_gitops.errors import NotFoundError, WorkflowError
 from hyperloop_gitops.model import Dataset
+from hyperloop_gitops.model.wagon import PackageChoice
 from hyperloop_gitops.reconcile.context import GB, Context, Unit
 from hyperloop_gitops.reconcile.desired import Request
 from hyperloop_gitops.reconcile.inputs import TestSummary
-from hyperloop_gitops.reconcile.packages import package_catalog, resolve
+from hyperloop_gitops.reconcile.packages import Resolution, package_catalog, resolve
 from hyperloop_gitops.reconcile.plan import Satisfied, TestToRun
 from hyperloop_gitops.train import Part, TrainSpec, wagon_test_spec
 
@@ -23,6 +24,7 @@ def ready_units(
     policy = repository.settings.policy
     specs: dict[tuple[str, str, str], TrainSpec] = {}
     units: dict[tuple[str, str, str], Unit] = {}
+    resolutions: dict[PackageChoice, Resolution] = {}  # a few choices, tens of thousands asking
     for request in requests:
         wagon_id, part, name = request.wagon_id, request.part, request.dataset
         dataset = repository.datasets.get(name)
@@ -40,7 +42,9 @@ def ready_units(
                 f"composition is disabled on {name} (operators compose its trains by hand)",
             )
             continue
-        resolution = resolve(request.choice, catalog)
+        resolution = resolutions.get(request.choice)
+        if resolution is None:
+            resolution = resolutions[request.choice] = resolve(request.choice, catalog)
         if resolution.tag is None:
             reason = "pull-request" if request.choice.kind == "pull_request" else "no-tag"
             out.wait(wagon_id, [part], name, reason, resolution.waiting or "")

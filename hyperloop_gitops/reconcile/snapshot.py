@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from datetime import datetime
 
+from hyperloop_gitops.config import Repository
 from hyperloop_gitops.model import Dataset
 from hyperloop_gitops.reconcile.context import Context, Unit
 from hyperloop_gitops.reconcile.packing import target
 from hyperloop_gitops.reconcile.plan import ComposedTrain, Estimate, TrainWagon
-from hyperloop_gitops.train import build_train_spec, content_hash
+from hyperloop_gitops.train import build_train_spec
 
 HOURS_PER_YEAR = 8766
 
@@ -49,7 +51,6 @@ def snapshot(
         co2_kg=cpu * HOURS_PER_YEAR * policy.cpu_watts_per_core / 1000 * policy.kg_co2_per_kwh,
         jobs=inputs.jobs(per_job),
     )
-    full_config = spec.full_config()
     return ComposedTrain(
         id=_train_id(now, dataset.name, tag, [w.content_hash for w in wagons], taken),
         dataset=dataset.name,
@@ -57,12 +58,9 @@ def snapshot(
         target=target(repository, units),
         wagons=wagons,
         spec=spec,
-        full_config=full_config,
-        full_config_digest=content_hash(full_config),
-        input_files=inputs.locations,
-        input_list_digest=inputs.digest,
+        inputs=inputs,
         estimate=estimate,
-        short_for=repository.memo(("short-for", dataset.name), lambda: _short_for(ctx, dataset)),
+        short_for=_short_for(repository).get(dataset.name, ()),
     )
 
 
@@ -78,7 +76,14 @@ def _train_id(now: datetime, dataset: str, tag: str, hashes: list[str], taken: s
     raise AssertionError("a million trains on one day")
 
 
-def _short_for(ctx: Context, dataset: Dataset) -> tuple[str, ...]:
-    """The datasets this one is the short dataset of."""
-    datasets = ctx.repository.datasets
-    return tuple(sorted(n for n, d in datasets.items() if dataset.name in d.short_datasets))
+def _short_for(repository: Repository) -> Mapping[str, tuple[str, ...]]:
+    """Per dataset: the datasets it is the short dataset of (once per repository)."""
+
+    def build() -> dict[str, tuple[str, ...]]:
+        found: dict[str, list[str]] = {}
+        for name, dataset in sorted(repository.datasets.items()):
+            for short in dict.fromkeys(dataset.short_datasets):
+                found.setdefault(short, []).append(name)
+        return {short: tuple(names) for short, names in found.items()}
+
+    return repository.memo("short-for", build)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping
+from functools import lru_cache
 from typing import Any
 
 
@@ -27,5 +28,11 @@ def content_hash(value: Any) -> str:
 def hash_object(members: Mapping[str, str]) -> str:
     """The :func:`content_hash` of an object whose member values are given already encoded
     as canonical JSON texts: the same hash, without encoding shared parts again."""
-    text = "{" + ",".join(f"{canonical_json(k)}:{members[k]}" for k in sorted(members)) + "}"
+    text = "{" + ",".join(f"{_key(k)}:{members[k]}" for k in sorted(members)) + "}"
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+@lru_cache(maxsize=256)
+def _key(name: str) -> str:
+    """A member name as canonical JSON (a handful of names, encoded once)."""
+    return canonical_json(name)

@@ -71,18 +71,26 @@ def iter_dataset_files(repository: Repository, dataset_name: str) -> Iterator[In
             )
 
 
-def dataset_paths(repository: Repository, dataset_name: str) -> list[tuple[int, str]]:
-    """(run, relative path) of every file of :func:`dataset_files`, in the same order.
+def dataset_runs(repository: Repository, dataset_name: str) -> list[tuple[int, int]]:
+    """Each run of :func:`dataset_files` with its number of files, in the same order."""
+    per_run = repository.dataset(dataset_name).files.files_per_run
+    return [(run, per_run) for _, run, _ in _run_folders(repository, dataset_name)]
 
-    The reconciler lists every file of every dataset it composes a train on (millions at
-    ALICE's scale): plain tuples cost a fraction of :class:`InputFile` objects.
+
+def dataset_paths(repository: Repository, dataset_name: str) -> list[str]:
+    """The relative path of every file of :func:`dataset_files`, in the same order.
+
+    The reconciler lists every file of every dataset it submits a train on (millions at
+    ALICE's scale): plain strings built from one prefix per run cost a fraction of
+    :class:`InputFile` objects, and the garbage collector does not track them.
     """
     per_run = repository.dataset(dataset_name).files.files_per_run
-    return [
-        (run, f"{folder}/{run}/{production.pass_name}/{number:04d}/AO2D.root")
-        for production, run, folder in _run_folders(repository, dataset_name)
-        for number in range(1, per_run + 1)
-    ]
+    endings = [f"/{number:04d}/AO2D.root" for number in range(1, per_run + 1)]
+    paths: list[str] = []
+    for production, run, folder in _run_folders(repository, dataset_name):
+        prefix = f"{folder}/{run}/{production.pass_name}"
+        paths.extend([prefix + ending for ending in endings])
+    return paths
 
 
 def _run_folders(

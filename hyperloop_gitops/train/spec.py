@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import cached_property, partial
 from pathlib import Path
 from typing import Any
@@ -44,6 +44,11 @@ class WagonInstance:
     wagon_suffix: str = ""
     """Set when another wagon of the same train runs the same task: tells their devices (and
     output directories) apart, as ``--workflow-suffix`` does in O2."""
+    config_hashes: dict[tuple[str, tuple[tuple[str, str], ...]], str] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+    """Config hashes of this instance by (tag, dependencies), see ``TrainSpec.config_hashes``;
+    the dependencies of one wagon id and suffix are the same in one repository."""
 
     @property
     def suffix(self) -> str:
@@ -166,18 +171,11 @@ class TrainSpec:
         (no dataset, input or policy): equal on a dataset and on its short dataset."""
         bases = {i.wagon_id: i for i in self.instances if i.subwagon is None}
         tag = canonical_json(self.package_tag)
-        return {
-            i.label: hash_object(
-                {
-                    "wagon": i.identity_json,
-                    "dependencies": _array(
-                        bases[d].identity_json for d in self.closures[i.wagon_id]
-                    ),
-                    "package_tag": tag,
-                }
-            )
-            for i in self.instances
-        }
+        hashes = {}
+        for i in self.instances:
+            dependencies = [bases[d] for d in self.closures[i.wagon_id]]
+            hashes[i.label] = _config_hash(tag, i, dependencies)
+        return hashes
 
     @cached_property
     def instance_hashes(self) -> Mapping[str, str]:
@@ -214,12 +212,29 @@ class TrainSpec:
             "dataset": self.dataset,
             "content_hash": self.content_hash,
             "wagons": [i.full_config_entry() for i in self.instances],
-            "derived_data": [
-                {"wagon": i.label, "suffix": i.suffix, **i.derived_data}
-                for i in self.instances
-                if i.derived_data is not None
-            ],
+            "derived_data": self._derived_data(),
         }
+
+    @cached_property
+    def full_config_digest(self) -> str:
+        """``content_hash(self.full_config())``, from the instances' encoded identities (the
+        reconciler freezes thousands of trains of the same instances)."""
+        return hash_object(
+            {
+                "package_tag": canonical_json(self.package_tag),
+                "dataset": canonical_json(self.dataset),
+                "content_hash": canonical_json(self.content_hash),
+                "wagons": _array(i.identity_json for i in self.instances),
+                "derived_data": canonical_json(self._derived_data()),
+            }
+        )
+
+    def _derived_data(self) -> list[dict[str, Any]]:
+        return [
+            {"wagon": i.label, "suffix": i.suffix, **i.derived_data}
+            for i in self.instances
+            if i.derived_data is not None
+        ]
 
 
 def build_train_spec(
@@ -244,8 +259,53 @@ def build_train_spec(
     elif context.dataset != dataset:
         raise WorkflowError(f"a spec context of {context.dataset} used for {dataset}")
     tag = short_tag(package_tag)
+    composition = _composition(repository, requested)
+    train_hash = hash_object(
+        {
+            "package_tag": canonical_json(tag),
+            "wagons": composition.wagons_json,
+            "requested": composition.requested_json,
+            "context": canonical_json(context.digest),
+        }
+    )
+    return TrainSpec(
+        dataset=dataset,
+        package_tag=tag,
+        instances=composition.instances,
+        context=context,
+        content_hash=train_hash,
+        closures=composition.closures,
+    )
+
+
+@dataclass(frozen=True)
+class _Composition:
+    """What a set of requested parts runs, whatever the dataset and tag: the instances in run
+    order, each wagon's dependencies, and their encoded identities (a wagon's test on each of
+    its datasets shares one)."""
+
+    instances: tuple[WagonInstance, ...]
+    closures: Mapping[str, tuple[str, ...]]
+    wagons_json: str
+    requested_json: str
+
+
+def _composition(repository: Repository, requested: Mapping[str, set[Part]]) -> _Composition:
+    table = repository.memo_table("train-compositions")
+    key = tuple((w, tuple(sorted(requested[w], key=_part_order))) for w in sorted(requested))
+    found: _Composition | None = table.get(key)
+    if found is None:
+        found = table[key] = _new_composition(repository, requested)
+    return found
+
+
+def _part_order(part: Part) -> tuple[bool, str]:
+    return part is not None, part or ""
+
+
+def _new_composition(repository: Repository, requested: Mapping[str, set[Part]]) -> _Composition:
     order = _closure_order(repository, sorted(requested))
-    closures = {w: tuple(repository.dependency_closure(w)[:-1]) for w in order}
+    closures = {w: _checked_closure(repository, w)[:-1] for w in order}
     needed_as_base = {d for w in requested for d in closures[w]}
     instances: list[WagonInstance] = []
     for wagon_id in order:
@@ -256,21 +316,11 @@ def build_train_spec(
             if asked or (part is None and wagon_id in needed_as_base):
                 instances.append(_instance(repository, wagon_id, part, requested=asked))
     instances = _distinct_devices(repository, instances)
-    train_hash = hash_object(
-        {
-            "package_tag": canonical_json(tag),
-            "wagons": _array(i.identity_json for i in instances),
-            "requested": canonical_json([i.label for i in instances if i.requested]),
-            "context": canonical_json(context.digest),
-        }
-    )
-    return TrainSpec(
-        dataset=dataset,
-        package_tag=tag,
+    return _Composition(
         instances=tuple(instances),
-        context=context,
-        content_hash=train_hash,
         closures=closures,
+        wagons_json=_array(i.identity_json for i in instances),
+        requested_json=canonical_json([i.label for i in instances if i.requested]),
     )
 
 
@@ -334,14 +384,25 @@ def _closure_order(repository: Repository, wagon_ids: list[str]) -> list[str]:
     # their dependents, so concatenating them without repeats stays topological.
     order: dict[str, None] = {}
     for wagon_id in wagon_ids:
-        for member in repository.dependency_closure(wagon_id):
+        order.update(dict.fromkeys(_checked_closure(repository, wagon_id)))
+    return list(order)
+
+
+def _checked_closure(repository: Repository, wagon_id: str) -> tuple[str, ...]:
+    """The wagon's dependency closure, once its dependencies are known to be in the repository
+    (checked once per wagon and repository)."""
+    table = repository.memo_table("checked-closures")
+    found: tuple[str, ...] | None = table.get(wagon_id)
+    if found is None:
+        closure = tuple(repository.dependency_closure(wagon_id))
+        for member in closure:
             for dependency in repository.dependencies_of(member):
                 if dependency not in repository.wagons:
                     raise WorkflowError(
                         f"wagon {member} depends on {dependency}, which is not in the repository"
                     )
-            order.setdefault(member, None)
-    return list(order)
+        found = table[wagon_id] = closure
+    return found
 
 
 def _distinct_devices(
@@ -354,8 +415,11 @@ def _distinct_devices(
     each reading the data once with the rest of the train.
     """
     first: dict[str, str] = {}
+    shared = False
     for instance in instances:
-        first.setdefault(instance.workflow, instance.wagon_id)
+        shared |= first.setdefault(instance.workflow, instance.wagon_id) != instance.wagon_id
+    if not shared:
+        return instances  # each task configured by one wagon: the common case
     names = Counter(i.wagon_id.split("/", 1)[1] for i in instances)
     per_wagon = Counter(i.wagon_id for i in instances)
     out = []
@@ -374,11 +438,21 @@ def _distinct_devices(
 def _instance(
     repository: Repository, wagon_id: str, part: Part, *, requested: bool
 ) -> WagonInstance:
-    # one object per (wagon, part) and repository, so its identity is encoded once
-    return repository.memo(
-        ("train-instance", wagon_id, part, requested),
-        lambda: _new_instance(repository, wagon_id, part, requested=requested),
-    )
+    # one object per (wagon, part, requested) and repository, so its identity is encoded once
+    table = repository.memo_table("train-instances")
+    found: WagonInstance | None = table.get((wagon_id, part, requested))
+    if found is None:
+        twin: WagonInstance | None = table.get((wagon_id, part, not requested))
+        if twin is None:
+            found = _new_instance(repository, wagon_id, part, requested=requested)
+        else:
+            # the same instance, asked for or only needed: ``requested`` is not part of the
+            # identity, so the twin's encoded identity is this one's too (cached_property
+            # keeps its value in the instance's __dict__)
+            found = replace(twin, requested=requested)
+            found.__dict__["identity_json"] = twin.identity_json
+        table[(wagon_id, part, requested)] = found
+    return found
 
 
 def _new_instance(
@@ -395,6 +469,22 @@ def _new_instance(
         dependencies=tuple(repository.dependencies_of(wagon_id)),
         requested=requested,
     )
+
+
+def _config_hash(tag: str, instance: WagonInstance, dependencies: list[WagonInstance]) -> str:
+    """The hash of an instance with its dependencies and the tag (canonical JSON ``tag``),
+    kept on the instance: it is in many trains of one plan, with the same dependencies."""
+    key = (tag, tuple((d.wagon_id, d.wagon_suffix) for d in dependencies))
+    found = instance.config_hashes.get(key)
+    if found is None:
+        found = instance.config_hashes[key] = hash_object(
+            {
+                "wagon": instance.identity_json,
+                "dependencies": _array(d.identity_json for d in dependencies),
+                "package_tag": tag,
+            }
+        )
+    return found
 
 
 def _array(texts: Iterable[str]) -> str:

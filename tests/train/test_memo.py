@@ -7,7 +7,13 @@ from pathlib import Path
 
 from hyperloop_gitops.reconcile import split_jobs
 from hyperloop_gitops.reconcile.context import Collector, Context
-from hyperloop_gitops.train import canonical_json, content_hash, dataset_files, wagon_test_spec
+from hyperloop_gitops.train import (
+    build_train_spec,
+    canonical_json,
+    content_hash,
+    dataset_files,
+    wagon_test_spec,
+)
 from hyperloop_gitops.train.canonical import hash_object
 from tests.conftest import Project
 from tests.train.conftest import load
@@ -93,3 +99,32 @@ def test_dataset_inputs_match_the_input_files(example: Project, tmp_path: Path) 
         for per_job in (1, 2, 3, 50):
             assert inputs.jobs(per_job) == len(split_jobs(files, per_job))
         assert ctx.dataset_inputs(name) is inputs
+
+
+def test_an_instance_asked_for_and_needed_shares_one_encoded_identity(example: Project) -> None:
+    repository = load(example)
+    helper = "service-common/event-selection"
+    needed = wagon_test_spec(repository, FLOW, "LHC22o_pass6", TAG).instances[0]
+    asked = build_train_spec(repository, {helper: [None]}, "LHC22o_pass6", TAG).instances[0]
+    assert (needed.wagon_id, needed.requested, asked.wagon_id, asked.requested) == (
+        helper,
+        False,
+        helper,
+        True,
+    )
+    assert asked.identity_json == needed.identity_json == canonical_json(asked.identity())
+
+
+def test_full_config_digest_is_the_hash_of_full_config(example: Project) -> None:
+    repository = load(example)
+    spec = build_train_spec(
+        repository,
+        {
+            FLOW: [None],
+            "pwglf-spectra/pt-spectrum": [None],
+            "pwgdq-dileptons/dilepton-skim": [None],
+        },
+        "LHC22o_pass6",
+        TAG,
+    )
+    assert spec.full_config_digest == content_hash(spec.full_config())
