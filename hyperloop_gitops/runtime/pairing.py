@@ -125,8 +125,11 @@ def _build(view: FrameView, mass: float, cut: float) -> Pairs:
     tracks = rows[candidates]
     pt, eta, phi = track_pt(view)[tracks], track_eta(view)[tracks], track_phi(view)[tracks]
     collision = view.column(layout.TRACK, "fIndexCollisions")[tracks]
-    order = np.argsort(collision, kind="stable")
-    a, b = (order[i] for i in pairs_in_groups(collision[order]))
+    if np.any(collision[1:] < collision[:-1]):
+        order = np.argsort(collision, kind="stable")
+        a, b = (order[i] for i in pairs_in_groups(collision[order]))
+    else:  # AO2D tracks come sorted by collision: no sort, no reordering
+        a, b = pairs_in_groups(collision)
     px, py, pz = pt * np.cos(phi), pt * np.sin(phi), pt * np.sinh(eta)
     energy = np.sqrt(px**2 + py**2 + pz**2 + mass**2)
     sx, sy, sz = px[a] + px[b], py[a] + py[b], pz[a] + pz[b]

@@ -160,13 +160,21 @@ def test_tight_pairs_equal_an_independent_numpy_computation(
         assert sum(got) > 50, "the test is not trivially empty"
 
 
-def _frame(dataset: list[Path]) -> Frame:
+def _frame(dataset: list[Path], shuffle: int | None = None) -> Frame:
+    """The first data frame with the selections made; ``shuffle``: tracks in a random order."""
     instances = build_instances(parse_full_config(full_config(wagon("lf/phi", PAIRS))))
     columns: dict[str, list[str]] = {}
     for instance in instances:
         for table, names in type(instance.task).reads.items():
             columns.setdefault(table, []).extend(n for n in names if n not in columns[table])
     frame = next(iter(Ao2dReader(dataset, columns)))
+    if shuffle is not None:
+        tracks = frame.tables["O2track_iu"]
+        order = np.random.default_rng(shuffle).permutation(len(tracks["fSigned1Pt"]))
+        tables = dict(frame.tables)
+        for table in ("O2track_iu", "O2trackextra_002"):  # row-aligned: one permutation
+            tables[table] = {c: a[order] for c, a in frame.tables[table].items()}
+        frame = Frame(file=frame.file, name=frame.name, tables=tables)
     for instance in instances[:2]:  # the service wagons produce the selections
         instance.task.process(FrameView(frame, instance.task, instance.device, {}))
     return frame
@@ -190,6 +198,18 @@ def test_filtered_pairs_are_the_pairs_of_a_fresh_build(dataset: list[Path], loos
     assert pairing.same_collision_pairs(shared, KAON, 2.0) is filtered
     with pytest.raises(ValueError, match="read-only"):
         filtered.mass[0] = 0.0
+
+
+def test_pairs_do_not_depend_on_the_order_of_the_tracks(dataset: list[Path]) -> None:
+    # AO2D tracks come sorted by collision (no sort needed); shuffled ones are sorted first.
+    sorted_, shuffled = (
+        pairing.same_collision_pairs(_view(_frame(dataset, shuffle)), KAON, 3.0)
+        for shuffle in (None, 11)
+    )
+    assert sorted_.mass.size > 1000
+    assert sorted(zip(shuffled.mass, shuffled.pt, shuffled.unlike, strict=True)) == sorted(
+        zip(sorted_.mass, sorted_.pt, sorted_.unlike, strict=True)
+    )
 
 
 @pytest.mark.parametrize("sizes", [[], [1], [2], [1, 1, 1], [3, 1, 4, 0, 2], [7], [5, 5, 1, 2, 6]])

@@ -65,8 +65,11 @@ class PairInvariantMass(Task):
         keep = pairs.pt >= self.opt_float("pairPtMin")
         # Row numbers index the pairs, not masks: numpy's boolean indexing is ~3x slower.
         opposite = np.flatnonzero(pairs.unlike & keep)
-        mass = pairs.mass[opposite]
-        self.h_unlike.fill(mass)
+        self.h_vs_pt.fill(pairs.mass[opposite], pairs.pt[opposite])
         if self.h_like is not None:
             self.h_like.fill(pairs.mass[np.flatnonzero(~pairs.unlike & keep)])
-        self.h_vs_pt.fill(mass, pairs.pt[opposite])
+
+    def finish(self) -> None:
+        # hMassUnlikeSign is hMassVsPt's projection on the mass (the same pairs and mass
+        # binning, flow bins included): made once here instead of one more fill per frame.
+        self.h_unlike.view(flow=True)[...] = self.h_vs_pt.project(0).view(flow=True)
