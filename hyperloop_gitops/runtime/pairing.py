@@ -28,6 +28,9 @@ from hyperloop_gitops.runtime.kinematics import (
 from hyperloop_gitops.runtime.pid import n_sigma_tpc
 from hyperloop_gitops.runtime.task import Array, FrameView
 
+_TRACK_COLUMNS = ("fIndexCollisions", "fSigned1Pt", "fTgl", "fSnp", "fAlpha")
+_PID_COLUMNS = ("fTPCSignal", "fTPCInnerParam")
+
 
 def pairs_in_groups(group: Array) -> tuple[Array, Array]:
     """All index pairs (i < j) of rows with the same value of ``group`` (rows sorted by group).
@@ -100,6 +103,7 @@ def same_collision_pairs(view: FrameView, mass: float, n_sigma_cut: float) -> Pa
     """Every pair of good tracks of one collision whose daughters both pass the TPC PID cut
     ``|n-sigma| < n_sigma_cut`` for ``mass`` (a cut of 0: no PID, every good track)."""
     cut = n_sigma_cut if n_sigma_cut > 0 else math.inf
+    _check_declared(view, pid=not math.isinf(cut))
     # One table per (mass, selections), from PID cut to its pairs; filled as tasks ask.
     built: dict[float, Pairs] = view.cached(f"pairs/{mass!r}/{selection_key(view)}", dict)
     pairs = built.get(cut)
@@ -113,6 +117,15 @@ def same_collision_pairs(view: FrameView, mass: float, n_sigma_cut: float) -> Pa
             pairs = _build(view, mass, cut)
         built[cut] = pairs
     return pairs
+
+
+def _check_declared(view: FrameView, *, pid: bool) -> None:
+    """Ask for every column a build reads, so that a task which does not declare one fails
+    alike whether its pairs are built or come from the cache."""
+    for column in _TRACK_COLUMNS:
+        view.column(layout.TRACK, column)
+    for column in _PID_COLUMNS if pid else ():
+        view.column(layout.TRACK_EXTRA, column)
 
 
 def _build(view: FrameView, mass: float, cut: float) -> Pairs:

@@ -9,14 +9,16 @@ helpers that make it cheap against the plain numpy they replace.
 from __future__ import annotations
 
 import itertools
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import hist
 import numpy as np
 import pytest
 import uproot
 
+from hyperloop_gitops.errors import WorkflowError
 from hyperloop_gitops.runtime import pairing
 from hyperloop_gitops.runtime.fullconfig import parse_full_config
 from hyperloop_gitops.runtime.kinematics import COLLISION_SELECTED, TRACK_SELECTED, wrap_angle
@@ -210,6 +212,27 @@ def test_pairs_do_not_depend_on_the_order_of_the_tracks(dataset: list[Path]) -> 
     assert sorted(zip(shuffled.mass, shuffled.pt, shuffled.unlike, strict=True)) == sorted(
         zip(sorted_.mass, sorted_.pt, sorted_.unlike, strict=True)
     )
+
+
+def test_pairs_from_the_cache_still_need_the_columns_declared(dataset: list[Path]) -> None:
+    frame = _frame(dataset)
+    pairing.same_collision_pairs(_view(frame), KAON, 3.0)
+
+    class NoPid(Task):
+        name = "no-pid"
+        reads: ClassVar[Mapping[str, tuple[str, ...]]] = {
+            "O2track_iu": ("fIndexCollisions", "fSigned1Pt", "fTgl", "fSnp", "fAlpha")
+        }
+        requires = (COLLISION_SELECTED, TRACK_SELECTED)
+
+    providers = {COLLISION_SELECTED: "event-selection", TRACK_SELECTED: "track-selection"}
+    view = FrameView(frame, NoPid({}), "no-pid", providers)
+    with pytest.raises(WorkflowError) as error:
+        pairing.same_collision_pairs(view, KAON, 3.0)
+    assert str(error.value) == (
+        "task 'no-pid' reads O2trackextra_002.fTPCSignal without declaring it in `reads`"
+    )
+    assert pairing.same_collision_pairs(view, KAON, 0.0).mass.size > 0  # no PID: no TPC
 
 
 @pytest.mark.parametrize("sizes", [[], [1], [2], [1, 1, 1], [3, 1, 4, 0, 2], [7], [5, 5, 1, 2, 6]])
