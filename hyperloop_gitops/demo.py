@@ -10,16 +10,18 @@ from __future__ import annotations
 import shutil
 import sys
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from hyperloop_gitops.config import load_repository
-from hyperloop_gitops.errors import ConfigError
+from hyperloop_gitops.errors import ConfigError, StateError
 from hyperloop_gitops.reconcile.apply import Reconciler
 from hyperloop_gitops.reconcile.layout import Layout
 from hyperloop_gitops.state import StateLock
 from hyperloop_gitops.state.models import TrainRun, TrainState
+from hyperloop_gitops.testing.status import Finding, Status
 from hyperloop_gitops.testing.store import TestResult
 from hyperloop_gitops.train.inputs import dataset_files
 
@@ -128,28 +130,10 @@ def summary_lines(reconciler: Reconciler, summary: DemoSummary) -> list[str]:
     for result in sorted(reconciler.results.all(), key=lambda r: r.started):
         if not result.wagon.startswith("train:"):
             newest[(result.label, result.dataset)] = result
-    wagon_tests = list(newest.values())
-    counts: dict[str, int] = {}
-    for r in wagon_tests:
-        counts[r.status.mark] = counts.get(r.status.mark, 0) + 1
-    marks = "  ".join(f"{mark} {n}" for mark, n in sorted(counts.items()))
-    lines = [f"  wagon tests: {len(wagon_tests)} ({marks})"]
-    for r in sorted(wagon_tests, key=lambda r: (r.dataset, r.label)):
-        why = f"  ({r.warnings[0]})" if r.warnings else ""
-        if r.reason:
-            why = f"  ({r.reason.splitlines()[0]})"
-        lines.append(f"    {r.status.mark} {r.label} on {r.dataset}{why}")
+    lines = wagon_test_lines(list(newest.values()))
     lines.append(f"  trains: {len(summary.trains)}")
     for train in summary.trains:
-        counts_ = train.job_counts()
-        output = ""
-        if train.state == TrainState.DONE and train.merges and train.merges[0].outputs:
-            output = f"  -> {Path(train.merges[0].outputs[0]).parent}"
-        lines.append(
-            f"    {train.id}  {train.state.value:<8} {train.dataset:<20} "
-            f"{counts_['done']}/{counts_['total']} jobs  {_count(len(train.wagons), 'wagon')}"
-            f"{output}"
-        )
+        lines.append(train_line(train, _train_test(reconciler, train)))
     lines += [
         "",
         f"Done in {summary.seconds:.0f} s. Where to look:",
@@ -159,6 +143,62 @@ def summary_lines(reconciler: Reconciler, summary: DemoSummary) -> list[str]:
         *command_hints(shutil.which("hyperloop"), Path(sys.prefix)),
     ]
     return lines
+
+
+def train_line(train: TrainRun, train_test: TestResult | None) -> str:
+    """One train: state, dataset, jobs, what it runs, where its merged output is.
+
+    The train test's progress line counts every wagon run of the train (subwagons and the
+    dependencies pulled in); ``train.wagons`` only the wagons asked for. Both are shown, each
+    saying what it counts, so the two numbers never seem to disagree.
+    """
+    counts = train.job_counts()
+    wagons = _count(len(train.wagons), "wagon")
+    if train_test is not None and len(train_test.train) != len(train.wagons):
+        wagons += f" ({len(train_test.train)} wagon runs incl. subwagons and dependencies)"
+    output = ""
+    if train.state == TrainState.DONE and train.merges and train.merges[0].outputs:
+        output = f"  -> {Path(train.merges[0].outputs[0]).parent}"
+    return (
+        f"    {train.id}  {train.state.value:<8} {train.dataset:<20} "
+        f"{counts['done']}/{counts['total']} jobs  {wagons}{output}"
+    )
+
+
+def _train_test(reconciler: Reconciler, train: TrainRun) -> TestResult | None:
+    recorded = train.details.get("train_test")
+    content_hash = recorded.get("content_hash") if isinstance(recorded, dict) else None
+    if not isinstance(content_hash, str):
+        return None
+    try:
+        return reconciler.results.get(content_hash)
+    except StateError:  # a hand-edited or corrupt document: the wagon count alone will do
+        return None
+
+
+def wagon_test_lines(wagon_tests: list[TestResult]) -> list[str]:
+    """The count of wagon tests by mark, then one line per test with why it is ❗ or 💣."""
+    counts = Counter(r.status for r in wagon_tests)
+    # in the order of the statuses (🌟 ❗ 💣), not of the marks' code points
+    marks = "  ".join(f"{status.mark} {counts[status]}" for status in Status if counts[status])
+    lines = [f"  wagon tests: {len(wagon_tests)} ({marks})"]
+    for r in sorted(wagon_tests, key=lambda r: (r.dataset, r.label)):
+        why = ""
+        if r.reason:
+            why = f": {r.reason.splitlines()[0]}"
+        elif r.warnings:
+            more = len(r.warnings) - 1
+            why = f": {_warning_text(r.warnings[0])}" + (f" (+{more} more)" if more else "")
+        lines.append(f"    {r.status.mark} {r.label} on {r.dataset}{why}")
+    return lines
+
+
+def _warning_text(finding: Finding) -> str:
+    """The finding's sentence, led by its rule's name only when the sentence does not say it
+    ("reduction: reduction factor 44.1× ..." said it twice)."""
+    if finding.rule.lower() in finding.message.lower().split():
+        return finding.message
+    return str(finding)
 
 
 def command_hints(on_path: str | None, prefix: Path) -> list[str]:

@@ -19,11 +19,14 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from hyperloop_gitops.config import load_repository
+from hyperloop_gitops.config.yamlload import suggest
 from hyperloop_gitops.entitypath import EntityRef, path_of
 from hyperloop_gitops.errors import ConfigError, HyperloopError, NotFoundError
 from hyperloop_gitops.model.wagon import qualify
 from hyperloop_gitops.state.atomic import atomic_write_text
 
+_LISTED = 10
+"""Names listed in an "unknown dataset" message when none is close."""
 _KEY_LINE = re.compile(r"^( *)(?:- )?[^\s#-][^:#]*:\s*(?:#.*)?$")
 _ITEM_LINE = re.compile(r"^( *)- ")
 _CHILD_LINE = re.compile(r"^( *)[^\s#-]")
@@ -138,11 +141,25 @@ def _wagon_file(root: Path, wagon_id: str) -> tuple[str, Path]:
     return rel, path
 
 
+def _known_dataset(root: Path, dataset: str) -> None:
+    """Refuse an unknown dataset before editing: the check after the edit would name a line
+    of the edited file, which the user has not seen."""
+    known = sorted(p.stem for p in (root / "config" / "datasets").glob("*.yaml"))
+    if dataset in known:
+        return
+    hint = suggest(dataset, known)
+    if not hint:
+        shown = ", ".join(known[:_LISTED]) + (", ..." if len(known) > _LISTED else "")
+        hint = f" (datasets: {shown or 'none'})"
+    raise NotFoundError(f"unknown dataset '{dataset}'{hint}")
+
+
 def enable_wagon(
     root: Path, *, wagon: str, dataset: str, package: Package, subwagons: tuple[str, ...] = ()
 ) -> EditResult:
     """Enable ``wagon`` on ``dataset`` (or change its package choice and subwagons there)."""
     rel, path = _wagon_file(root, wagon)
+    _known_dataset(root, dataset)
     key, value = package.item()
     yaml, data, _ = _load(path)
     enabled = data.get("enabled")

@@ -174,8 +174,8 @@ def _load_history(path: Path) -> list[TestResult]:
     "--output",
     "out_dir",
     type=click.Path(file_okay=False, path_type=Path),
-    required=True,
-    help="Folder to write the graphs into (created if missing).",
+    help="Folder to write the graphs into (created if missing). "
+    "Default: graphs/ next to the metrics file.",
 )
 @click.option(
     "--format",
@@ -189,7 +189,9 @@ def _load_history(path: Path) -> list[TestResult]:
     type=click.Path(dir_okay=False, path_type=Path),
     help="A JSON list of test results (result.json documents) for the test-statistics graphs.",
 )
-def perf_graphs(metrics_file: Path, out_dir: Path, formats: str, history: Path | None) -> None:
+def perf_graphs(
+    metrics_file: Path, out_dir: Path | None, formats: str, history: Path | None
+) -> None:
     """Draw the graphs of a performanceMetrics.json (ours or any in O2's format).
 
     One graph per metric over time for every device, the top 10 devices by average PSS,
@@ -200,6 +202,8 @@ def perf_graphs(metrics_file: Path, out_dir: Path, formats: str, history: Path |
     from hyperloop_gitops.testing.graphs import write_graphs
 
     metrics = perfmetrics.load(metrics_file)
+    if out_dir is None:
+        out_dir = metrics_file.parent / "graphs"
     results = _load_history(history) if history is not None else []
     written = write_graphs(
         metrics,

@@ -261,7 +261,9 @@ def _load(
 
     settings_list = list(entities["settings"].values())
     settings = settings_list[0] if settings_list else Settings()
-    if not any(s.kind == "settings" for s in sources):
+    # Without a config/ folder there is no repository to default the settings of.
+    no_config = any(d.code == "no-config" for d in diagnostics)
+    if not no_config and not any(s.kind == "settings" for s in sources):
         report(
             SETTINGS_FILE,
             (),

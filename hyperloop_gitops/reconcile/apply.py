@@ -248,7 +248,8 @@ class Reconciler:
     def _train_test(self, train: TrainRun, spec: TrainSpec) -> str | None:
         """Run the whole train on the test input ("Full Test"); the reason it may not run."""
         test_plan = plan_from_spec(self.repository, spec, wagon=f"train:{train.id}")
-        self.progress(f"⏳ train test of {train.id} ({len(spec.instances)} wagons)")
+        runs = f"{len(spec.instances)} wagon run{'' if len(spec.instances) == 1 else 's'}"
+        self.progress(f"⏳ train test of {train.id} ({runs} incl. subwagons and dependencies)")
         outcome = run_wagon_test(
             test_plan, store=self.results, policy=self.repository.settings.policy
         )

@@ -61,7 +61,7 @@ def ready_units(
                 # one broken wagon (a dependency that did not load) must not stop the others
                 out.wait(wagon_id, [part], name, "invalid", str(error))
                 continue
-        served = _serving_train(ctx, request, spec.content_hash)
+        served = _serving_train(ctx, request, spec)
         if served is not None:
             out.satisfied.append(Satisfied(wagon_id, part, name, served))
             continue
@@ -126,18 +126,35 @@ def _test_problem(
     return "test-queued", f"test {test.status}"
 
 
-def _serving_train(ctx: Context, request: Request, test_hash: str) -> str | None:
-    """A train on the dataset that ran (or runs) this part with the same test hash."""
-    for train, wagon in ctx.by_wagon.get((request.dataset, request.wagon_id), ()):
-        if wagon.content_hash == test_hash and wagon.runs(request.part):
+def _serving_train(ctx: Context, request: Request, spec: TrainSpec) -> str | None:
+    """A train on the dataset that ran (or runs) this part as it is configured now: the same
+    configuration hash (the part with its dependencies and tag, as the short-dataset rule
+    compares them), or, for a train stored without configuration hashes, the same wagon test.
+
+    Per part, not per wagon test: a change of the base that a subwagon overrides leaves the
+    subwagon served by the trains that ran it, while the base runs again.
+    """
+    past = ctx.by_wagon.get((request.dataset, request.wagon_id), ())
+    if not past:
+        return None
+    wanted = spec.config_hashes.get(_label(request))
+    for train, wagon in past:
+        if not wagon.runs(request.part):
+            continue
+        stored = wagon.config_hashes.get(_label(request))
+        if stored == wanted if stored is not None else wagon.content_hash == spec.content_hash:
             return train.id
     return None
+
+
+def _label(request: Request) -> str:
+    return f"{request.wagon_id}:{request.part}" if request.part else request.wagon_id
 
 
 def _short_missing(ctx: Context, dataset: Dataset, request: Request, spec: TrainSpec) -> str | None:
     """Why the long train must wait for a short dataset, or None when it need not."""
     repository, tag = ctx.repository, spec.package_tag
-    label = f"{request.wagon_id}:{request.part}" if request.part else request.wagon_id
+    label = _label(request)
     if not dataset.short_datasets:
         return None
     wanted = spec.config_hashes.get(label)

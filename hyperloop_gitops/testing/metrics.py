@@ -3,7 +3,8 @@
 Memory of the whole test is the sum over devices. Devices sample at their own instants (in O2
 a few ms apart), so a device's value holds from one of its samples to the next, inside the span
 from its first to its last sample, and the sum is taken at every instant any device sampled.
-Averages are over those instants; the slope is a least-squares line through them (MB/min).
+Averages are over those instants; the slope is a least-squares line through them (MB/min),
+fitted only where it can mean something (see ``SLOPE_SETTLE_S`` and ``SLOPE_MIN_SPAN_S``).
 CPU time is the sum of ``cpuUsedAbsolute`` (µs per interval) over all samples of all devices.
 
 Memory statistics cover the *processing* phase: from the moment the reader starts reading (its
@@ -36,6 +37,13 @@ from hyperloop_gitops.testing.units import KB_IN_BYTES, MB, SECONDS_PER_YEAR
 READER = "internal-dpl-aod-reader"
 HEAVY_CPU_SHARE = 0.5
 """A device using at least this share of the CPU time of a test of several devices is heavy."""
+SLOPE_SETTLE_S = 5.0
+"""Seconds at the start of processing left out of the slope: reading the first data frames
+allocates buffers and books histograms, a one-off ramp that is not growth."""
+SLOPE_MIN_SPAN_S = 25.0
+"""Seconds of samples the slope needs after the settling time: extrapolated to a minute from
+a few seconds, any ramp reads like a leak. Shorter tests have no slope ("test too short");
+Hyperloop's tests run for minutes, so a real test always has one."""
 
 
 class _Frozen(BaseModel):
@@ -47,7 +55,10 @@ class MemoryStats(_Frozen):
 
     max_bytes: int = Field(description="Largest value.")
     avg_bytes: int = Field(description="Average over the sampling instants.")
-    slope_mb_per_min: float = Field(description="Least-squares slope; growth suggests a leak.")
+    slope_mb_per_min: float | None = Field(
+        description="Least-squares slope after the first seconds of processing; steady growth "
+        "suggests a leak. None when the test was too short to judge growth."
+    )
 
 
 class DeviceUsage(_Frozen):
@@ -110,19 +121,29 @@ def summed(series: Sequence[Series]) -> Series:
 
 
 def memory_stats(series: Series) -> MemoryStats:
-    """Max, average and slope of a memory series in kB."""
+    """Max, average and slope of a memory series in kB (the slope: see :func:`slope`)."""
     if not series:
-        return MemoryStats(max_bytes=0, avg_bytes=0, slope_mb_per_min=0.0)
+        return MemoryStats(max_bytes=0, avg_bytes=0, slope_mb_per_min=None)
     values = np.array([v for _, v in series]) * KB_IN_BYTES
-    slope = 0.0
-    if len(series) >= 2 and series[-1][0] > series[0][0]:
-        minutes = (np.array([t for t, _ in series]) - series[0][0]) / 60_000
-        slope = float(np.polyfit(minutes, values / MB, 1)[0])
     return MemoryStats(
         max_bytes=round(float(values.max())),
         avg_bytes=round(float(values.mean())),
-        slope_mb_per_min=slope,
+        slope_mb_per_min=slope(series),
     )
+
+
+def slope(series: Series) -> float | None:
+    """Least-squares slope (MB/min) of a memory series in kB, from ``SLOPE_SETTLE_S`` after its
+    first sample on; None when fewer than ``SLOPE_MIN_SPAN_S`` seconds of samples remain."""
+    if not series:
+        return None
+    settled = series[0][0] + SLOPE_SETTLE_S * 1000
+    kept = [(t, v) for t, v in series if t >= settled]
+    if len(kept) < 2 or kept[-1][0] - kept[0][0] < SLOPE_MIN_SPAN_S * 1000:
+        return None
+    minutes = (np.array([t for t, _ in kept]) - kept[0][0]) / 60_000
+    megabytes = np.array([v for _, v in kept]) * KB_IN_BYTES / MB
+    return float(np.polyfit(minutes, megabytes, 1)[0])
 
 
 def processing_window(metrics: PerformanceMetrics) -> tuple[int, int] | None:

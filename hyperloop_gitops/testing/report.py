@@ -72,6 +72,10 @@ def _cpu_split(devices: tuple[DeviceUsage, ...]) -> str:
     return " · ".join(shown)
 
 
+def _slope(mb_per_min: float | None) -> str:
+    return "n/a (test too short)" if mb_per_min is None else f"{mb_per_min:+.1f} MB/min"
+
+
 def _numbers(m: TestMetrics, result: TestResult) -> list[str]:
     reduction = (
         f" (reduction {significant(m.reduction_factor)}×)" if m.reduction_factor is not None else ""
@@ -81,7 +85,7 @@ def _numbers(m: TestMetrics, result: TestResult) -> list[str]:
         f"input      {files}, {format_bytes(m.input_bytes)}".ljust(38)
         + f"output   {format_bytes(m.output_bytes)}{reduction}",
         f"PSS        max {format_bytes(m.pss.max_bytes)}  avg {format_bytes(m.pss.avg_bytes)}  "
-        f"slope {m.pss.slope_mb_per_min:+.1f} MB/min",
+        f"slope {_slope(m.pss.slope_mb_per_min)}",
         f"private    max {format_bytes(m.private.max_bytes)}  "
         f"avg {format_bytes(m.private.avg_bytes)}",
         f"CPU        {format_duration(m.cpu_s)}  ({_cpu_split(m.devices)})",

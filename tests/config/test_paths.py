@@ -64,3 +64,16 @@ def test_warnings_fail_only_in_strict_mode(project: ProjectFactory) -> None:
     )
     assert warning in p.run("validate").assert_success().lines
     p.run("validate", "--strict").assert_failed(warning)
+
+
+def test_outside_a_repository_only_the_missing_config_folder_is_reported(
+    project: ProjectFactory,
+) -> None:
+    # Without config/ there is no repository: a missing hyperloop.yaml in it says nothing more.
+    p = project(base=None)
+    outcome = p.run("validate")
+    outcome.assert_failed(
+        f"config: error: no config/ folder in {p.root}; run this in a configuration "
+        "repository or pass --repo"
+    )
+    assert outcome.lines[-1].startswith("1 error, 0 warnings in 0 files (")

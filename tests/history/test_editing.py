@@ -89,12 +89,16 @@ def test_disable_removes_the_entry(root: Path) -> None:
 def test_an_invalid_edit_writes_nothing(root: Path) -> None:
     with pytest.raises(InvalidEditError) as error:
         enable_wagon(
-            root, wagon="lf/spectra", dataset="D9", package=Package(tag="daily-20261120-0000-1")
+            root,
+            wagon="lf/spectra",
+            dataset="D2",
+            package=Package(tag="daily-20261120-0000-1"),
+            subwagons=("wide",),
         )
     assert str(error.value) == (
         "nothing written: the edit would make the configuration invalid:\n"
-        "  config/analyses/lf/wagons/spectra.yaml:19:16: error: enabled[1].dataset: "
-        "unknown dataset 'D9'"
+        "  config/analyses/lf/wagons/spectra.yaml:21:19: error: enabled[1].subwagons[0]: "
+        "unknown subwagon 'wide' (subwagons of this wagon: narrow)"
     )
     assert (root / SPECTRA).read_text() == WAGON
     assert sorted(p.name for p in (root / SPECTRA).parent.iterdir()) == [
@@ -105,6 +109,20 @@ def test_an_invalid_edit_writes_nothing(root: Path) -> None:
         enable_wagon(root, wagon="lf/spectra", dataset="D2", package=Package())
     with pytest.raises(NotFoundError, match=r"^no wagon 'lf/nope' \("):
         enable_wagon(root, wagon="lf/nope", dataset="D2", package=Package(latest=True))
+
+
+def test_enable_on_an_unknown_dataset_fails_before_editing(root: Path) -> None:
+    # The edit's own line numbers would point into a file nobody has seen: name the dataset.
+    with pytest.raises(NotFoundError) as error:
+        enable_wagon(root, wagon="lf/spectra", dataset="D9", package=Package(latest=True))
+    assert str(error.value) == "unknown dataset 'D9' (datasets: D1, D2)"
+    (root / "config/datasets/LHC22o_pass6.yaml").write_text(
+        (root / "config/datasets/D1.yaml").read_text().replace("name: D1", "name: LHC22o_pass6")
+    )
+    with pytest.raises(NotFoundError) as error:
+        enable_wagon(root, wagon="lf/spectra", dataset="LHC22o_pass7", package=Package(latest=True))
+    assert str(error.value) == "unknown dataset 'LHC22o_pass7' (did you mean 'LHC22o_pass6'?)"
+    assert (root / SPECTRA).read_text() == WAGON
 
 
 def test_clone_keeps_the_file_drops_enabled_and_rewrites_dependencies(root: Path) -> None:
@@ -172,6 +190,9 @@ def test_wagon_commands(root: Path) -> None:
     assert (root / SPECTRA).read_text() == WAGON
     code, _, err = run("enable", "lf/spectra", "--dataset", "D2", "--latest", "--pr", "3")
     assert (code, err) == (1, "error: choose exactly one of --tag, --latest or --pr\n")
+    code, _, err = run("enable", "lf/spectra", "--dataset", "NOPE", "--latest")
+    assert (code, err) == (1, "error: unknown dataset 'NOPE' (datasets: D1, D2)\n")
+    assert (root / SPECTRA).read_text() == WAGON
     code, out, _ = run("compare", "lf/spectra", "lf/spectra:narrow", "--differences")
     assert out.splitlines() == [
         "🆚 lf/spectra vs lf/spectra:narrow",

@@ -578,6 +578,42 @@ def test_the_long_train_follows_a_done_short_train(config: Config) -> None:
     assert [w.reason for w in p.waiting] == ["short-dataset"]
 
 
+def test_a_part_whose_configuration_did_not_change_is_served_not_composed_again(
+    config: Config,
+) -> None:
+    """A base change leaves a subwagon that overrides the changed option as it was: the
+    subwagon is satisfied by the trains that ran it, and only the base runs again, short
+    dataset first (docs/newcomer-report.md, finding 1)."""
+    enabled = ", ".join(f"{{dataset: {d}, tag: {T2}, subwagons: [narrow]}}" for d in ("D", "Ds"))
+    enabled = f"[{enabled}]"
+    narrow = "{name: narrow, configuration: {pt-spectrum: {etaMax: 0.5}}}"
+    config.write(
+        {
+            "config/datasets/D.yaml": dataset("D", short="Ds"),
+            "config/datasets/Ds.yaml": dataset("Ds", size=2, exclude="526713"),
+            A1: wagon("a1", enabled, subwagons=narrow),
+        }
+    )
+    before = config.load()
+    parts = (None, "narrow")
+    ran = [
+        past(before, "lf/a1", "Ds", T2, parts=parts, train_id="T-20261126-000001"),
+        past(before, "lf/a1", "D", T2, parts=parts, train_id="T-20261127-000002"),
+    ]
+    config.write({A1: wagon("a1", enabled, subwagons=narrow, option=0.7)})
+    repository = config.load()
+    results = [result(repository, "lf/a1", "D", T2), result(repository, "lf/a1", "Ds", T2)]
+    p = plan(repository, results, ran)
+    assert trains(p) == [("Ds", T2, "Grid single core", ["lf/a1"])]
+    assert [(s.wagon_id, s.part, s.dataset, s.train_id) for s in p.satisfied] == [
+        ("lf/a1", "narrow", "D", "T-20261127-000002"),
+        ("lf/a1", "narrow", "Ds", "T-20261126-000001"),
+    ]
+    assert [(w.wagon_id, w.parts, w.dataset, w.reason) for w in p.waiting] == [
+        ("lf/a1", (None,), "D", "short-dataset")
+    ]
+
+
 # --- the frozen snapshot ----------------------------------------------------------------------
 
 

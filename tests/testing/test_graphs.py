@@ -163,3 +163,21 @@ def test_a_bad_history_or_format_is_a_clear_error(tmp_path: Path) -> None:
     outcome = _cli("perf-graphs", str(O2_FILE), "-o", str(tmp_path), "--format", "png,gif")
     assert outcome.exit_code == 1
     assert outcome.stderr == "error: unknown graph format gif (choose from png, svg)\n"
+
+
+def test_without_an_output_folder_graphs_go_next_to_the_metrics_file(tmp_path: Path) -> None:
+    metrics = tmp_path / "test-1" / "performanceMetrics.json"
+    metrics.parent.mkdir()
+    metrics.write_text(perfmetrics.dump(_many_devices(2)))
+
+    outcome = _cli("perf-graphs", str(metrics), "--format", "svg")
+
+    assert outcome.exit_code == 0, outcome.output
+    out = tmp_path / "test-1" / "graphs"
+    assert outcome.stdout == f"4 files (4 graphs) of 2 devices written to {out}\n"
+    assert sorted(p.name for p in out.iterdir()) == [
+        "metric-cpuUsedAbsolute.svg",
+        "metric-proportionalSetSize.svg",
+        "top10-cpuUsedAbsolute.svg",
+        "top10-proportionalSetSize.svg",
+    ]

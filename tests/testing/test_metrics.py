@@ -20,19 +20,20 @@ def test_metrics_of_an_o2_file_are_exact() -> None:
 
     # the reader read its first bytes at the second sample: start-up (2 s) is left out.
     assert result.startup_s == 2.0
-    # PSS per instant: reader + task + writer = 370 000 .. 410 000 kB, +20 000 kB every 2 s
+    # PSS per instant: reader + task + writer = 370 000 .. 410 000 kB, +20 000 kB every 2 s;
+    # 4 s of processing are too short for a slope
     assert result.pss is not None
     assert result.pss.model_dump() == {
         "max_bytes": 410_000 * 1024,
         "avg_bytes": 390_000 * 1024,
-        "slope_mb_per_min": pytest.approx(614.4),
+        "slope_mb_per_min": None,
     }
     # private = clean + dirty: reader 60 000 .. 80 000 kB, task 100 000 kB, writer not sampled
     assert result.private is not None
     assert result.private.model_dump() == {
         "max_bytes": 180_000 * 1024,
         "avg_bytes": 170_000 * 1024,
-        "slope_mb_per_min": pytest.approx(307.2),
+        "slope_mb_per_min": None,
     }
     assert result.cpu_s == 10.0  # CPU counts the start-up too
     assert result.wall_s == 6.0  # the span of the samples, no wall time given
@@ -51,7 +52,7 @@ def test_metrics_of_an_o2_file_are_exact() -> None:
     assert reader.pss.model_dump() == {
         "max_bytes": 160_000 * 1024,
         "avg_bytes": 140_000 * 1024,
-        "slope_mb_per_min": pytest.approx(614.4),
+        "slope_mb_per_min": None,
     }
     assert result.devices[2].private is None
     whole = result.whole_dataset
@@ -101,7 +102,7 @@ def test_no_output_has_no_reduction_factor_and_no_input_no_scaling() -> None:
     assert result.reduction_factor is None
     assert result.whole_dataset is None
     assert result.cpu_s == 1.5
-    assert result.pss == MemoryStats(max_bytes=0, avg_bytes=0, slope_mb_per_min=0.0)
+    assert result.pss == MemoryStats(max_bytes=0, avg_bytes=0, slope_mb_per_min=None)
     assert result.devices[0].heavy is False  # alone, a device is not "heavy" among others
 
 
@@ -142,3 +143,24 @@ def test_start_up_cpu_is_not_scaled_to_the_whole_dataset() -> None:
     assert result.startup_cpu_s == 2.0  # the sample at 2000 covers time up to it: not start-up
     assert result.whole_dataset is not None
     assert result.whole_dataset.cpu_years == pytest.approx(2.5 * 100 / (8766 * 3600))
+
+
+def _ramp_then_growth(seconds: int) -> perfmetrics.Series:
+    """kB each second: 5 s from 10 000 to 100 000 (the first reads), then +1 000 kB/s."""
+    ramp = [(t * 1000, 10_000.0 + 18_000 * t) for t in range(5)]
+    return ramp + [(t * 1000, 100_000.0 + 1_000 * (t - 5)) for t in range(5, seconds + 1)]
+
+
+def test_the_slope_leaves_out_the_first_seconds_of_processing() -> None:
+    stats = metrics.memory_stats(_ramp_then_growth(60))
+
+    # 1 000 kB/s = 1.024 MB/s; with the ramp the fit would say 85.2 MB/min
+    assert stats.slope_mb_per_min == pytest.approx(61.44)
+
+
+def test_a_test_too_short_to_judge_growth_has_no_slope() -> None:
+    # 5 s of settling and 25 s of samples after it: just long enough
+    assert metrics.slope(_ramp_then_growth(30)) == pytest.approx(61.44)
+    assert metrics.slope(_ramp_then_growth(29)) is None
+    assert metrics.slope([(0, 1.0)]) is None
+    assert metrics.slope([]) is None

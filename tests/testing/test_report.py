@@ -71,6 +71,18 @@ def test_the_summary_reads_as_in_the_ux_sketch(tmp_path: Path) -> None:
     ]
 
 
+def test_a_test_too_short_for_a_slope_says_so(tmp_path: Path) -> None:
+    short = METRICS.model_copy(
+        update={
+            "pss": MemoryStats(max_bytes=64_400_000, avg_bytes=58_400_000, slope_mb_per_min=None)
+        }
+    )
+
+    lines = report.summary(_result(tmp_path, metrics=short), reused=False)
+
+    assert lines[2] == "   PSS        max 64.4 MB  avg 58.4 MB  slope n/a (test too short)"
+
+
 def test_a_reused_result_with_a_warning_says_so(tmp_path: Path) -> None:
     warning = Finding(
         rule="leak", message="max PSS 2.31 GB is 41% above average 1.64 GB (rule: at most 30%)"
