@@ -48,9 +48,10 @@ def track_phi(view: FrameView) -> Array:
 def wrap_angle(angle: Array) -> Array:
     """``np.mod(angle, 2 pi)``, bit for bit, at a quarter of its cost for angles in [-2 pi, 2 pi).
 
-    asin(snp) + alpha always is in that range, where the remainder is one addition (what
-    ``np.mod`` computes there too, through a slow scalar loop); ``+ 0.0`` turns -0.0 into 0.0
-    as ``np.mod`` does. Anything else (NaN, far-out values) takes ``np.mod`` itself.
+    Track azimuths, asin(snp) + alpha with alpha in [-pi, pi], always are in that range, where
+    the remainder is one addition (what ``np.mod`` computes there too, through a slow scalar
+    loop); ``+ 0.0`` turns -0.0 into 0.0 as ``np.mod`` does. Anything else (NaN, far-out
+    values) takes ``np.mod`` itself.
     """
     if angle.size and angle.min() >= -_TWO_PI and angle.max() < _TWO_PI:
         return np.where(angle < 0, angle + _TWO_PI, angle + 0.0)
