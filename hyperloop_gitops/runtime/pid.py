@@ -17,8 +17,9 @@ def expected_tpc_signal(
 ) -> npt.NDArray[np.float64]:
     """Mean TPC dE/dx (a.u.) of a particle of ``mass`` (GeV) at ``momentum`` (GeV/c)."""
     bg = np.asarray(momentum, dtype=np.float64) / np.asarray(mass, dtype=np.float64)
-    beta2 = bg**2 / (1.0 + bg**2)
-    return np.asarray(50.0 / 1.6 * (1.0 / beta2) * (0.6 + 0.1 * np.log1p(bg**2)))
+    bg2 = bg**2
+    beta2 = bg2 / (1.0 + bg2)
+    return np.asarray(50.0 / 1.6 * (1.0 / beta2) * (0.6 + 0.1 * np.log1p(bg2)))
 
 
 def n_sigma_tpc(

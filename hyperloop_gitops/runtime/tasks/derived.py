@@ -60,28 +60,30 @@ class DerivedTracks(Task):
 
     def process(self, frame: FrameView) -> None:
         pt = track_pt(frame)
-        keep = good_tracks(frame) & (pt >= self.opt_float("ptMin"))
-        index = frame.column(layout.TRACK, "fIndexCollisions")
+        # Row numbers index the columns, not masks: numpy's boolean indexing is ~3x slower.
+        kept = np.flatnonzero(good_tracks(frame) & (pt >= self.opt_float("ptMin")))
+        index = frame.column(layout.TRACK, "fIndexCollisions")[kept]
         selected = frame.product(COLLISION_SELECTED)
-        mult = np.bincount(index[keep], minlength=selected.size)
+        mult = np.bincount(index, minlength=selected.size)
         collisions = selected & (True if self.opt_bool("keepEmptyCollisions") else mult > 0)
         new_index = np.cumsum(collisions) - 1
+        written = np.flatnonzero(collisions)
         frame.write(
             DT_COLLISION,
             {
-                "fPosZ": frame.column(layout.COLLISION, "fPosZ")[collisions],
-                "fNumContrib": frame.column(layout.COLLISION, "fNumContrib")[collisions],
-                "fMultiplicity": mult[collisions].astype(np.uint16),
+                "fPosZ": frame.column(layout.COLLISION, "fPosZ")[written],
+                "fNumContrib": frame.column(layout.COLLISION, "fNumContrib")[written],
+                "fMultiplicity": mult[written].astype(np.uint16),
             },
         )
         frame.write(
             DT_TRACK,
             {
-                "fIndexDtCollisions": new_index[index[keep]].astype(np.int32),
-                "fPt": pt[keep].astype(np.float32),
-                "fEta": track_eta(frame)[keep].astype(np.float32),
-                "fPhi": track_phi(frame)[keep].astype(np.float32),
-                "fSign": track_sign(frame)[keep],
+                "fIndexDtCollisions": new_index[index].astype(np.int32),
+                "fPt": pt[kept].astype(np.float32),
+                "fEta": track_eta(frame)[kept].astype(np.float32),
+                "fPhi": track_phi(frame)[kept].astype(np.float32),
+                "fSign": track_sign(frame)[kept],
             },
         )
-        self.h_counter.fill([0.0, 1.0], weight=[int(collisions.sum()), int(keep.sum())])
+        self.h_counter.fill([0.0, 1.0], weight=[written.size, kept.size])

@@ -9,31 +9,9 @@ import numpy as np
 
 from hyperloop_gitops.runtime import layout
 from hyperloop_gitops.runtime.configurables import Configurable
-from hyperloop_gitops.runtime.kinematics import (
-    COLLISION_SELECTED,
-    TRACK_SELECTED,
-    good_tracks,
-    track_eta,
-    track_phi,
-    track_pt,
-    track_sign,
-)
-from hyperloop_gitops.runtime.pid import n_sigma_tpc
-from hyperloop_gitops.runtime.task import Array, FrameView, Task
-
-
-def pairs_in_groups(group: Array) -> tuple[Array, Array]:
-    """All index pairs (i < j) of rows with the same value of ``group`` (rows sorted by group)."""
-    if group.size == 0:
-        empty = np.zeros(0, dtype=np.int64)
-        return empty, empty
-    starts = np.flatnonzero(np.r_[True, group[1:] != group[:-1]])
-    sizes = np.diff(np.r_[starts, group.size])
-    position = np.arange(group.size) - np.repeat(starts, sizes)
-    partners = np.repeat(sizes, sizes) - position - 1
-    first = np.repeat(np.arange(group.size), partners)
-    offsets = np.arange(first.size) - np.repeat(np.cumsum(partners) - partners, partners) + 1
-    return first, first + offsets
+from hyperloop_gitops.runtime.kinematics import COLLISION_SELECTED, TRACK_SELECTED
+from hyperloop_gitops.runtime.pairing import same_collision_pairs
+from hyperloop_gitops.runtime.task import FrameView, Task
 
 
 class PairInvariantMass(Task):
@@ -79,30 +57,19 @@ class PairInvariantMass(Task):
         )
 
     def process(self, frame: FrameView) -> None:
-        mass = self.opt_float("daughterMass")
-        # Work on the candidates only: most tracks fail the selection or the PID cut. PID uses
-        # the momentum at the TPC's inner wall, as O2's TPC response does.
-        rows = np.flatnonzero(good_tracks(frame))
-        cut = self.opt_float("nSigmaTPC")
-        if cut > 0:
-            signal = frame.column(layout.TRACK_EXTRA, "fTPCSignal")[rows]
-            momentum = frame.column(layout.TRACK_EXTRA, "fTPCInnerParam")[rows]
-            rows = rows[np.abs(n_sigma_tpc(signal, momentum, mass)) < cut]
-        pt, eta, phi = track_pt(frame)[rows], track_eta(frame)[rows], track_phi(frame)[rows]
-        collision = frame.column(layout.TRACK, "fIndexCollisions")[rows]
-        order = np.argsort(collision, kind="stable")
-        a, b = (order[i] for i in pairs_in_groups(collision[order]))
-        px, py, pz = pt * np.cos(phi), pt * np.sin(phi), pt * np.sinh(eta)
-        energy = np.sqrt(px**2 + py**2 + pz**2 + mass**2)
-        sx, sy, sz = px[a] + px[b], py[a] + py[b], pz[a] + pz[b]
-        m2 = (energy[a] + energy[b]) ** 2 - sx**2 - sy**2 - sz**2
-        m = np.sqrt(np.maximum(m2, 0.0))
-        pair_pt = np.hypot(sx, sy)
-        sign = track_sign(frame)[rows]
-        unlike = sign[a] != sign[b]
-        keep = pair_pt >= self.opt_float("pairPtMin")
-        opposite = unlike & keep
-        self.h_unlike.fill(m[opposite])
+        # Built once per frame for all pair wagons with the same mass, selections and cut
+        # (or filtered from a looser cut's pairs): see runtime/pairing.py.
+        pairs = same_collision_pairs(
+            frame, self.opt_float("daughterMass"), self.opt_float("nSigmaTPC")
+        )
+        keep = pairs.pt >= self.opt_float("pairPtMin")
+        # Row numbers index the pairs, not masks: numpy's boolean indexing is ~3x slower.
+        opposite = np.flatnonzero(pairs.unlike & keep)
+        self.h_vs_pt.fill(pairs.mass[opposite], pairs.pt[opposite])
         if self.h_like is not None:
-            self.h_like.fill(m[~unlike & keep])
-        self.h_vs_pt.fill(m[opposite], pair_pt[opposite])
+            self.h_like.fill(pairs.mass[np.flatnonzero(~pairs.unlike & keep)])
+
+    def finish(self) -> None:
+        # hMassUnlikeSign is hMassVsPt's projection on the mass (the same pairs and mass
+        # binning, flow bins included): made once here instead of one more fill per frame.
+        self.h_unlike.view(flow=True)[...] = self.h_vs_pt.project(0).view(flow=True)

@@ -13,12 +13,13 @@ from hyperloop_gitops.runtime.kinematics import (
     COLLISION_SELECTED,
     TRACK_SELECTED,
     good_tracks,
+    selection_key,
     track_eta,
     track_phi,
     track_pt,
     track_sign,
 )
-from hyperloop_gitops.runtime.task import FrameView, Task, fixed
+from hyperloop_gitops.runtime.task import Array, FrameView, Task, fixed
 
 
 class PtSpectrum(Task):
@@ -45,13 +46,24 @@ class PtSpectrum(Task):
         self.h_events = self.h1("hEvents", "selected collisions", fixed(1, -0.5, 0.5))
 
     def process(self, frame: FrameView) -> None:
-        good = good_tracks(frame) & (np.abs(track_eta(frame)) < self.opt_float("etaMax"))
-        pt = track_pt(frame)[good]
-        sign = track_sign(frame)[good]
+        eta_max = self.opt_float("etaMax")
+        # Subwagons that differ only in binning share the selected tracks.
+        pt, positive, negative = frame.cached(
+            f"{self.name}.pt/{selection_key(frame)}/{eta_max!r}",
+            lambda: self._pt_by_sign(frame, eta_max),
+        )
         self.h_pt.fill(pt)
-        self.h_pos.fill(pt[sign > 0])
-        self.h_neg.fill(pt[sign < 0])
+        self.h_pos.fill(positive)
+        self.h_neg.fill(negative)
         self.h_events.fill(0.0, weight=int(frame.product(COLLISION_SELECTED).sum()))
+
+    @staticmethod
+    def _pt_by_sign(frame: FrameView, eta_max: float) -> tuple[Array, Array, Array]:
+        # Row numbers index the columns, not masks: numpy's boolean indexing is ~3x slower.
+        rows = np.flatnonzero(good_tracks(frame) & (np.abs(track_eta(frame)) < eta_max))
+        pt = track_pt(frame)[rows]
+        sign = track_sign(frame)[rows]
+        return pt, pt[np.flatnonzero(sign > 0)], pt[np.flatnonzero(sign < 0)]
 
 
 class EtaPhiQa(Task):
@@ -83,11 +95,24 @@ class EtaPhiQa(Task):
         )
 
     def process(self, frame: FrameView) -> None:
-        good = good_tracks(frame) & (track_pt(frame) >= self.opt_float("ptMin"))
-        eta, phi = track_eta(frame)[good], track_phi(frame)[good]
-        self.h_eta.fill(eta)
-        self.h_phi.fill(phi)
+        pt_min = self.opt_float("ptMin")
+        # Subwagons that differ only in binning share the selected tracks.
+        eta, phi = frame.cached(
+            f"{self.name}.eta-phi/{selection_key(frame)}/{pt_min!r}",
+            lambda: self._eta_phi(frame, pt_min),
+        )
         self.h_eta_phi.fill(eta, phi)
+
+    def finish(self) -> None:
+        # hEta and hPhi are hEtaPhi's projections (the same tracks and binnings, flow bins
+        # included): made once here instead of two more fills per data frame.
+        self.h_eta.view(flow=True)[...] = self.h_eta_phi.project(0).view(flow=True)
+        self.h_phi.view(flow=True)[...] = self.h_eta_phi.project(1).view(flow=True)
+
+    @staticmethod
+    def _eta_phi(frame: FrameView, pt_min: float) -> tuple[Array, Array]:
+        rows = np.flatnonzero(good_tracks(frame) & (track_pt(frame) >= pt_min))
+        return track_eta(frame)[rows], track_phi(frame)[rows]
 
 
 class Multiplicity(Task):
@@ -121,11 +146,22 @@ class Multiplicity(Task):
         )
 
     def process(self, frame: FrameView) -> None:
-        selected = frame.product(COLLISION_SELECTED)
-        index = frame.column(layout.TRACK, "fIndexCollisions")
-        counted = good_tracks(frame) & (np.abs(track_eta(frame)) < self.opt_float("etaMax"))
-        mult = np.bincount(index[counted], minlength=selected.size)[selected]
-        contrib = frame.column(layout.COLLISION, "fNumContrib")[selected]
+        eta_max = self.opt_float("etaMax")
+        # Subwagons that differ only in binning share the counts.
+        mult, contrib = frame.cached(
+            f"{self.name}.counts/{selection_key(frame)}/{eta_max!r}",
+            lambda: self._counts(frame, eta_max),
+        )
         self.h_mult.fill(mult)
         self.h_contrib.fill(contrib)
         self.h_2d.fill(mult, contrib)
+
+    @staticmethod
+    def _counts(frame: FrameView, eta_max: float) -> tuple[Array, Array]:
+        """Per selected collision: counted tracks and vertex contributors."""
+        selected = frame.product(COLLISION_SELECTED)
+        index = frame.column(layout.TRACK, "fIndexCollisions")
+        counted = np.flatnonzero(good_tracks(frame) & (np.abs(track_eta(frame)) < eta_max))
+        rows = np.flatnonzero(selected)
+        mult = np.bincount(index[counted], minlength=selected.size)[rows]
+        return mult, frame.column(layout.COLLISION, "fNumContrib")[rows]
