@@ -21,7 +21,8 @@ def site() -> None:
     type=click.Path(file_okay=False, path_type=Path),
     default=Path("public"),
     show_default=True,
-    help="Folder to write the site to (emptied first; it must hold an earlier site or nothing).",
+    help="Folder to write the site to (it must hold an earlier site or nothing; files of the "
+    "earlier site that this build does not write are removed).",
 )
 @click.option(
     "--state",
@@ -34,7 +35,7 @@ def site() -> None:
     "--no-cache",
     is_flag=True,
     help="Draw every graph again (default: reuse the graphs whose input and drawing code did "
-    "not change, kept in .hyperloop/cache/site-plots).",
+    "not change, kept in .hyperloop/cache/site).",
 )
 @click.option(
     "-j",
