@@ -151,10 +151,11 @@ def build_site(
     """Build the whole site of the repository at ``repo_root`` into ``output``.
 
     ``state_dir`` is the state store (default ``.hyperloop/state`` under the repository).
-    The output folder is emptied first, so no page of an earlier build survives. Graphs come
-    from the plot cache (``cache_dir``, default ``.hyperloop/cache/site-plots`` under the
-    repository; ``use_cache=False`` draws every one) and are drawn in up to ``workers``
-    processes (default: the CPUs available). ``progress`` receives one line per step.
+    Files of an earlier build that this one does not write are removed at the end, so no page
+    of an earlier build survives. Graphs come from the cache (``cache_dir``, default
+    ``.hyperloop/cache/site`` under the repository; ``use_cache=False`` draws every one) and
+    are drawn in up to ``workers`` processes (default: the CPUs available). ``progress``
+    receives one line per step.
     """
     say: Progress = progress or (lambda _line: None)
     started = time.perf_counter()
