@@ -65,11 +65,16 @@ def latest_tests(tests: Iterable[TestView]) -> dict[tuple[str, str], TestView]:
     return latest
 
 
-def enabled_pairs(data: SiteData) -> list[tuple[str, str]]:
-    """Every (wagon id, dataset) a wagon is enabled on, sorted."""
+def enabled_pairs(data: SiteData, *, services: bool = True) -> list[tuple[str, str]]:
+    """Every (wagon id, dataset) a wagon is enabled on, sorted. ``services=False`` leaves out
+    the wagons of service analyses, which run only as dependencies: the reconciler neither
+    tests nor composes them on their own, so they never wait for a test or a train."""
+    repository = data.repository
+    service = {name for name, analysis in repository.analyses.items() if analysis.service}
     return sorted(
         (wagon_id, entry.dataset)
-        for wagon_id, wagon in data.repository.wagons.items()
+        for wagon_id, wagon in repository.wagons.items()
+        if services or wagon_id.split("/", 1)[0] not in service
         for entry in wagon.enabled
     )
 
@@ -86,7 +91,7 @@ def counts(data: SiteData) -> Counts:
                 key = (wagon.id, train.dataset)
                 taken[key] = max(taken.get(key, train.created), train.created)
     waiting_test = tests_running = waiting_train = 0
-    for pair in enabled_pairs(data):
+    for pair in enabled_pairs(data, services=False):
         test = latest.get(pair)
         if test is None or test.status == "queued":
             waiting_test += 1

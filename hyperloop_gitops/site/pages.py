@@ -344,7 +344,7 @@ def _submission(writer: Writer, latest: dict[tuple[str, str], TestView]) -> None
     repo = data.repository
     groups = []
     by_dataset: dict[str, list[str]] = defaultdict(list)
-    for wagon_id, dataset in dashboard.enabled_pairs(data):
+    for wagon_id, dataset in dashboard.enabled_pairs(data, services=False):
         by_dataset[dataset].append(wagon_id)
     for dataset_name in sorted(repo.datasets):
         rows = []
