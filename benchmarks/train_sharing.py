@@ -9,9 +9,11 @@ and prints the ratios train10/train1 (target <= 1.5), separate10/train10 (target
 train1/plain-read (target <= 1.3). Every run is in this process, on files in the page cache,
 so interpreter start-up and disk speed do not flatter the ratios. Each measurement is the best
 of ``--repeat`` runs of the process CPU time (``time.process_time``): on a shared machine the
-wall clock measures the neighbours; the wall times are printed beside it.
+wall clock measures the neighbours; the wall times are printed beside it. Each run starts from
+a collected heap. Even on a quiet machine a best of 3 varies by 15-20 % between invocations
+(the garbage collector's pauses while uproot reads), hence 5 by default.
 
-    .venv/bin/python benchmarks/train_sharing.py [--size-mb 220] [--repeat 3]
+    .venv/bin/python benchmarks/train_sharing.py [--size-mb 220] [--repeat 5]
 """
 
 from __future__ import annotations
@@ -102,7 +104,7 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--size-mb", type=float, default=220.0)
-    parser.add_argument("--repeat", type=int, default=3, help="best of N for each measurement")
+    parser.add_argument("--repeat", type=int, default=5, help="best of N for each measurement")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="hyperloop-bench-") as tmp:
         root = Path(tmp)
