@@ -5,7 +5,8 @@ the output). Derived ``AO2D.root``: every ``DF_*`` folder's trees are copied; a 
 is taken already is renumbered so dataframes stay unique.
 
 Also a merge job's program: ``python -m hyperloop_gitops.backends.merge OUT_DIR IN_DIR...``
-merges the AnalysisResults.root and AO2D.root found in the input folders into ``OUT_DIR``.
+merges the AnalysisResults.root and the derived AO2D files (``AO2D.root``, a subwagon's
+``AO2D_<suffix>.root``) found in the input folders into ``OUT_DIR``.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ ANALYSIS_RESULTS = "AnalysisResults.root"
 DERIVED = "AO2D.root"
 _HISTOGRAM = re.compile(r"^TH[123][DFIS]?$")
 _DATAFRAME = re.compile(r"^DF_(\d+)$")
+_DERIVED_FILE = re.compile(r"^AO2D(_[A-Za-z0-9][A-Za-z0-9_.-]*)?\.root$")
 
 
 class MergeError(HyperloopError):
@@ -108,10 +110,28 @@ def merge_derived(inputs: Sequence[Path], output: Path) -> MergeResult:
     return result
 
 
+def is_derived_file(name: str) -> bool:
+    """``AO2D.root`` or ``AO2D_<suffix>.root``: a derived-data output file's name."""
+    return _DERIVED_FILE.match(name) is not None
+
+
+def derived_file_names(folders: Sequence[Path]) -> list[str]:
+    """The derived-data files in ``folders``: ``AO2D.root`` and, for subwagons (and wagons
+    sharing a task), ``AO2D_<suffix>.root``; sorted, each name once."""
+    names: set[str] = set()
+    for folder in folders:
+        if folder.is_dir():
+            names.update(p.name for p in folder.iterdir() if is_derived_file(p.name))
+    return sorted(names)
+
+
 def merge_folders(inputs: Sequence[Path], output_dir: Path) -> list[MergeResult]:
-    """Merge the AnalysisResults.root and AO2D.root found in ``inputs`` into ``output_dir``."""
+    """Merge the AnalysisResults.root and every derived file (``AO2D.root``,
+    ``AO2D_<suffix>.root``) found in ``inputs`` into ``output_dir``, each name apart."""
     results = []
-    for name, merge in ((ANALYSIS_RESULTS, merge_analysis_results), (DERIVED, merge_derived)):
+    merges = [(ANALYSIS_RESULTS, merge_analysis_results)]
+    merges += [(name, merge_derived) for name in derived_file_names(inputs)]
+    for name, merge in merges:
         files = [folder / name for folder in inputs if (folder / name).is_file()]
         if files:
             results.append(merge(files, output_dir / name))

@@ -13,11 +13,10 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from hyperloop_gitops.backends.merge import merge_folders
+from hyperloop_gitops.backends.merge import ANALYSIS_RESULTS, derived_file_names, merge_folders
 from hyperloop_gitops.errors import HyperloopError
 
 JOBS_FILE = "jobs.json"
-OUTPUTS = ("AnalysisResults.root", "AO2D.root")
 
 
 def merge_train(train_dir: Path) -> dict[str, object]:
@@ -28,7 +27,7 @@ def merge_train(train_dir: Path) -> dict[str, object]:
     missing: list[str] = []
     for job in jobs:
         folder = train_dir / job["workdir"]
-        if any((folder / name).is_file() for name in OUTPUTS):
+        if (folder / ANALYSIS_RESULTS).is_file() or derived_file_names([folder]):
             by_run.setdefault(str(job.get("run") or "all"), []).append(folder)
         else:
             missing.append(job["workdir"])

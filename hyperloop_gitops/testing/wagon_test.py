@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from hyperloop_gitops.backends.merge import is_derived_file
 from hyperloop_gitops.model.settings import Policy
 from hyperloop_gitops.state.atomic import atomic_write_bytes
 from hyperloop_gitops.testing import metrics as metrics_module
@@ -41,7 +42,6 @@ PERFORMANCE_METRICS = "performanceMetrics.json"
 PROCESS_METRICS = "processMetrics.json"
 ENV_FILE = "env.sh"
 RUNTIME_REPORT = "runtime_report.json"
-DERIVED_OUTPUT = "AO2D.root"
 _TAIL_LINES = 15
 
 
@@ -112,7 +112,7 @@ def _file_size(path: Path) -> int:
 def _outputs(work: Path) -> tuple[int, int, int]:
     """Total output size, derived (AO2D) output size and number of derived files."""
     roots = [p for p in work.rglob("*.root") if p.is_file()]
-    derived = [p for p in roots if p.name == DERIVED_OUTPUT]
+    derived = [p for p in roots if is_derived_file(p.name)]
     return sum(map(_file_size, roots)), sum(map(_file_size, derived)), len(derived)
 
 

@@ -12,6 +12,7 @@ import uproot
 
 from hyperloop_gitops.backends.merge import (
     MergeError,
+    is_derived_file,
     merge_analysis_results,
     merge_derived,
     merge_folders,
@@ -137,3 +138,25 @@ def test_merge_program_merges_folders(tmp_path: Path) -> None:
         f"{tmp_path}/out/AO2D.root: 2 inputs, 0 histograms, 2 dataframes, 4 trees"
     )
     assert merge_folders([tmp_path / "nothing"], tmp_path / "o2") == []
+
+
+def test_a_subwagons_derived_file_is_merged_under_its_own_name(tmp_path: Path) -> None:
+    for i in range(2):
+        (tmp_path / f"j{i}").mkdir()
+        _derived(tmp_path / f"j{i}" / "AO2D.root", {"DF_1": [float(i)]})
+        _derived(tmp_path / f"j{i}" / "AO2D_tight.root", {"DF_1": [10.0 + i, 20.0 + i]})
+    (tmp_path / "j1" / "AO2D_old.root.tmp").write_bytes(b"not an output")
+    results = merge_folders([tmp_path / "j0", tmp_path / "j1"], tmp_path / "out")
+    assert [(r.output.name, r.inputs, r.dataframes) for r in results] == [
+        ("AO2D.root", 2, 2),
+        ("AO2D_tight.root", 2, 2),
+    ]
+    with uproot.open(tmp_path / "out" / "AO2D_tight.root") as merged:
+        assert merged["DF_2/O2ptspectrum"]["fPt"].array(library="np").tolist() == [11.0, 21.0]
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["AO2D.root", "AO2D_tight.root"]
+    assert [is_derived_file(n) for n in ("AO2D.root", "AO2D_a_b.root", "AO2D_.root", "x.root")] == [
+        True,
+        True,
+        False,
+        False,
+    ]
