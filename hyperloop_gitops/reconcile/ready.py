@@ -128,8 +128,8 @@ def _test_problem(
 
 def _serving_train(ctx: Context, request: Request, spec: TrainSpec) -> str | None:
     """A train on the dataset that ran (or runs) this part as it is configured now: the same
-    configuration hash (the part with its dependencies and tag, as the short-dataset rule
-    compares them), or, for a train stored without configuration hashes, the same wagon test.
+    wagon test, or the same configuration hash (the part with its dependencies and tag, as
+    the short-dataset rule compares them).
 
     Per part, not per wagon test: a change of the base that a subwagon overrides leaves the
     subwagon served by the trains that ran it, while the base runs again.
@@ -141,8 +141,8 @@ def _serving_train(ctx: Context, request: Request, spec: TrainSpec) -> str | Non
     for train, wagon in past:
         if not wagon.runs(request.part):
             continue
-        stored = wagon.config_hashes.get(_label(request))
-        if stored == wanted if stored is not None else wagon.content_hash == spec.content_hash:
+        same_test = wagon.content_hash == spec.content_hash
+        if same_test or wagon.config_hashes.get(_label(request)) == wanted:
             return train.id
     return None
 

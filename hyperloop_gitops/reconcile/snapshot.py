@@ -28,16 +28,13 @@ def snapshot(
         tag,
         context=ctx.spec_context(dataset.name),
     )
-    hashes: dict[str, dict[str, str]] = {}
-    for label, value in spec.config_hashes.items():
-        hashes.setdefault(label.split(":", 1)[0], {})[label] = value
     wagons = tuple(
         TrainWagon(
             id=u.wagon_id,
             base=None in u.parts,
             subwagons=tuple(p for p in u.parts if p is not None),
             content_hash=u.spec.content_hash,
-            config_hashes=hashes[u.wagon_id],
+            config_hashes=_config_hashes(u),
         )
         for u in units
     )
@@ -62,6 +59,15 @@ def snapshot(
         estimate=estimate,
         short_for=_short_for(repository).get(dataset.name, ()),
     )
+
+
+def _config_hashes(unit: Unit) -> dict[str, str]:
+    """The configuration hash of each part of the unit, from its wagon test: the digest the
+    next plans compare (served, short dataset first). Not the train's own instances: there a
+    wagon sharing its task with another runs with a device suffix, which changes no result."""
+    hashes = unit.spec.config_hashes
+    labels = [f"{unit.wagon_id}:{p}" if p else unit.wagon_id for p in unit.parts]
+    return {label: hashes[label] for label in labels}
 
 
 def _train_id(now: datetime, dataset: str, tag: str, hashes: list[str], taken: set[str]) -> str:

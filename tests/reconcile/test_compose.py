@@ -725,6 +725,38 @@ def test_a_stored_train_serves_the_next_plan(config: Config) -> None:
     assert (p.submit, p.waiting, p.changes) == ((), (), False)
 
 
+def test_wagons_sharing_a_task_are_served_by_their_train(config: Config) -> None:
+    """Two wagons of one task run as ``task`` and ``task_<wagon>`` in their train; the next
+    plan must still find both served (the demo composed them again and again)."""
+    config.write(
+        {
+            A1: wagon("a1", f"[{{dataset: D, tag: {T2}}}]"),
+            B1: wagon("b1", f"[{{dataset: D, tag: {T2}}}]", option=0.6),
+        }
+    )
+    repository = config.load()
+    results = [result(repository, "lf/a1", "D", T2), result(repository, "cf/b1", "D", T2)]
+    (train,) = plan(repository, results).submit
+    assert [i.suffix for i in train.spec.instances if i.wagon_id != "service/evsel"] == ["", "a1"]
+    stored = PastTrain(
+        train.id,
+        "D",
+        T2,
+        "done",
+        NOW,
+        tuple(
+            PastWagon(w.id, w.base, w.subwagons, w.content_hash, w.config_hashes)
+            for w in train.wagons
+        ),
+    )
+    p = plan(repository, results, [stored])
+    assert (p.submit, p.waiting) == ((), ())
+    assert [(s.wagon_id, s.train_id) for s in p.satisfied] == [
+        ("cf/b1", train.id),
+        ("lf/a1", train.id),
+    ]
+
+
 def test_a_wagon_whose_dependency_does_not_load_waits_alone(config: Config) -> None:
     config.write(
         {
