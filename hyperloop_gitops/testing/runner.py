@@ -22,6 +22,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO
 
+import psutil
+
 from hyperloop_gitops.errors import WorkflowError
 from hyperloop_gitops.testing.limits import Limits, kernel_limits
 from hyperloop_gitops.testing.logs import CappedLog
@@ -31,6 +33,7 @@ from hyperloop_gitops.testing.units import format_bytes, significant
 
 _POLL_S = 0.02
 _STRAGGLER_WAIT_S = 5.0
+_KILL_WAIT_S = 5.0
 _SIGPIPE_CODE = -signal.SIGPIPE
 
 
@@ -123,11 +126,32 @@ def _start(
 
 
 def _kill_all(group: int, monitor: TreeMonitor | None) -> None:
+    pids = monitor.pids() if monitor is not None else set()
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(group, signal.SIGKILL)
-    for pid in monitor.pids() if monitor is not None else ():
+    for pid in pids:
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.kill(pid, signal.SIGKILL)
+    _wait_gone(pids, _KILL_WAIT_S)
+
+
+def _wait_gone(pids: set[int], timeout_s: float) -> None:
+    """Wait until killed processes are gone (or zombies waiting for their reaper).
+
+    SIGKILL takes effect asynchronously: on a busy machine a killed grandchild can still be
+    running a moment later, and a run that returns must leave nothing running behind it.
+    """
+    deadline = time.monotonic() + timeout_s
+    left = set(pids)
+    while left and time.monotonic() < deadline:
+        for pid in list(left):
+            try:
+                if psutil.Process(pid).status() == psutil.STATUS_ZOMBIE:
+                    left.discard(pid)
+            except psutil.NoSuchProcess:
+                left.discard(pid)
+        if left:
+            time.sleep(0.01)
 
 
 def _reap(process: subprocess.Popen[bytes], *, block: bool) -> float | None:
