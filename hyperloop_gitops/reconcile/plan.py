@@ -6,9 +6,10 @@ into the text of ``hyperloop reconcile`` and into JSON.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 from typing import Any
 
 from hyperloop_gitops.reconcile.datasetinputs import DatasetInputs
@@ -66,13 +67,20 @@ class ComposedTrain:
     package_tag: str
     target: str
     wagons: tuple[TrainWagon, ...]
-    spec: TrainSpec = field(repr=False)
-    """Everything that runs: the dependency closure, configurations, the train test's hash."""
+    build_spec: Callable[[], TrainSpec] = field(repr=False, compare=False)
+    """Builds :attr:`spec` (when asked: the plan people read does not need it)."""
     inputs: DatasetInputs = field(repr=False)
     """Every input file of the dataset (listed when asked: a plan shows only the job count)."""
     estimate: Estimate
     short_for: tuple[str, ...] = ()
     """Datasets this one is the short dataset of: their trains follow when this one is done."""
+
+    @cached_property
+    def spec(self) -> TrainSpec:
+        """Everything that runs: the dependency closure, configurations, the train test's
+        hash. Built from the repository snapshot the plan was made of, so it is the same
+        whenever it is asked for."""
+        return self.build_spec()
 
     @property
     def full_config(self) -> dict[str, Any]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping
 from datetime import datetime
+from functools import partial
 
 from hyperloop_gitops.config import Repository
 from hyperloop_gitops.model import Dataset
@@ -21,9 +22,10 @@ def snapshot(
 ) -> ComposedTrain:
     """The frozen train: full_config, content hashes, input list digest, estimate, id."""
     repository, now = ctx.repository, ctx.now
-    spec = build_train_spec(
+    build_spec = partial(
+        build_train_spec,
         repository,
-        {u.wagon_id: u.parts for u in units},
+        {u.wagon_id: tuple(u.parts) for u in units},
         dataset.name,
         tag,
         context=ctx.spec_context(dataset.name),
@@ -54,7 +56,7 @@ def snapshot(
         package_tag=tag,
         target=target(repository, units),
         wagons=wagons,
-        spec=spec,
+        build_spec=build_spec,
         inputs=inputs,
         estimate=estimate,
         short_for=_short_for(repository).get(dataset.name, ()),
