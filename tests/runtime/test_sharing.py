@@ -27,7 +27,7 @@ from hyperloop_gitops.runtime.task import Frame, FrameView, Task, TaskHist, fixe
 from hyperloop_gitops.runtime.train import build_instances, run_train
 
 from .conftest import full_config, wagon
-from .test_train import KAON, frames, selections
+from .test_train import KAON, frames, kaon_pair_masses, selections
 
 PAIRS = "pair-invariant-mass"
 
@@ -136,24 +136,9 @@ def test_tight_pairs_equal_an_independent_numpy_computation(
     h = run(tmp_path, dataset, *TEN[7:9])
     masses: dict[bool, list[float]] = {True: [], False: []}
     for frame in frames(dataset):
-        s = selections(frame)
-        extra = frame["O2trackextra_002"]
-        bg2 = (extra["fTPCInnerParam"].astype(np.float64) / KAON) ** 2
-        expected = 50.0 / 1.6 * (1 + bg2) / bg2 * (0.6 + 0.1 * np.log1p(bg2))
-        kaon = s["good"] & (np.abs(extra["fTPCSignal"] - expected) < 2 * 0.06 * expected)
-        index = frame["O2track_iu"]["fIndexCollisions"]
-        sign = np.sign(frame["O2track_iu"]["fSigned1Pt"])
-        for collision in np.unique(index[kaon]):
-            for i, j in itertools.combinations(np.flatnonzero(kaon & (index == collision)), 2):
-                four = []
-                for k in (i, j):
-                    px = s["pt"][k] * np.cos(s["phi"][k])
-                    py = s["pt"][k] * np.sin(s["phi"][k])
-                    pz = s["pt"][k] * np.sinh(s["eta"][k])
-                    four.append((np.sqrt(px**2 + py**2 + pz**2 + KAON**2), px, py, pz))
-                e, x, y, z = (four[0][n] + four[1][n] for n in range(4))
-                mass = np.sqrt(max(e**2 - x**2 - y**2 - z**2, 0.0))
-                masses[bool(sign[i] != sign[j])].append(mass)
+        unlike, like = kaon_pair_masses(frame, selections(frame), n_sigma=2.0)
+        masses[True] += unlike
+        masses[False] += like
     edges = np.linspace(0.98, 1.12, 141)
     for unlike, name in ((True, "hMassUnlikeSign"), (False, "hMassLikeSign")):
         expected, _ = np.histogram(masses[unlike], bins=edges)

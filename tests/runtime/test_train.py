@@ -52,6 +52,33 @@ def selections(frame: dict[str, dict[str, np.ndarray]], **cuts: float) -> dict[s
     return {"event": event, "good": track & in_event, "pt": pt, "eta": eta, "phi": phi}
 
 
+def kaon_pair_masses(
+    frame: dict[str, dict[str, np.ndarray]], s: dict[str, np.ndarray], *, n_sigma: float
+) -> tuple[list[float], list[float]]:
+    """Opposite- and like-sign masses of every pair of kaon candidates (selected tracks within
+    ``n_sigma`` of the kaon TPC dE/dx) in one collision, one pair at a time."""
+    extra = frame["O2trackextra_002"]
+    bg2 = (extra["fTPCInnerParam"].astype(np.float64) / KAON) ** 2
+    expected = 50.0 / 1.6 * (1 + bg2) / bg2 * (0.6 + 0.1 * np.log1p(bg2))
+    kaon = s["good"] & (np.abs(extra["fTPCSignal"] - expected) < n_sigma * 0.06 * expected)
+    index = frame["O2track_iu"]["fIndexCollisions"]
+    sign = np.sign(frame["O2track_iu"]["fSigned1Pt"])
+    unlike: list[float] = []
+    like: list[float] = []
+    for collision in np.unique(index[kaon]):
+        for i, j in itertools.combinations(np.flatnonzero(kaon & (index == collision)), 2):
+            four = []
+            for k in (i, j):
+                px = s["pt"][k] * np.cos(s["phi"][k])
+                py = s["pt"][k] * np.sin(s["phi"][k])
+                pz = s["pt"][k] * np.sinh(s["eta"][k])
+                four.append((np.sqrt(px**2 + py**2 + pz**2 + KAON**2), px, py, pz))
+            e, x, y, z = (four[0][n] + four[1][n] for n in range(4))
+            mass = float(np.sqrt(max(e**2 - x**2 - y**2 - z**2, 0.0)))
+            (unlike if sign[i] != sign[j] else like).append(mass)
+    return unlike, like
+
+
 def results(path: Path) -> dict[str, Any]:
     with uproot.open(path) as f:
         return {k: f[k] for k in f.keys(cycle=False) if "/" in k}
@@ -92,24 +119,9 @@ def test_histograms_equal_an_independent_numpy_computation(
         for collision in np.flatnonzero(s["event"]):
             mult.append(int(np.sum(good & (index == collision))))
             contrib.append(int(frame["O2collision_001"]["fNumContrib"][collision]))
-        # Pairs: kaon candidates by TPC dE/dx within 3 sigma, every pair in a collision.
-        bg2 = (frame["O2trackextra_002"]["fTPCInnerParam"].astype(np.float64) / KAON) ** 2
-        expected = 50.0 / 1.6 * (1 + bg2) / bg2 * (0.6 + 0.1 * np.log1p(bg2))
-        signal = frame["O2trackextra_002"]["fTPCSignal"]
-        kaon = good & (np.abs(signal - expected) < 3 * 0.06 * expected)
-        sign = np.sign(frame["O2track_iu"]["fSigned1Pt"])
-        for collision in np.unique(index[kaon]):
-            members = np.flatnonzero(kaon & (index == collision))
-            for i, j in itertools.combinations(members, 2):
-                four = []
-                for k in (i, j):
-                    px = s["pt"][k] * np.cos(s["phi"][k])
-                    py = s["pt"][k] * np.sin(s["phi"][k])
-                    pz = s["pt"][k] * np.sinh(s["eta"][k])
-                    four.append((np.sqrt(px**2 + py**2 + pz**2 + KAON**2), px, py, pz))
-                e, x, y, z = (four[0][n] + four[1][n] for n in range(4))
-                mass = np.sqrt(max(e**2 - x**2 - y**2 - z**2, 0.0))
-                (masses_os if sign[i] != sign[j] else masses_ls).append(mass)
+        unlike, like = kaon_pair_masses(frame, s, n_sigma=3.0)
+        masses_os += unlike
+        masses_ls += like
 
     def same(name: str, values: list[np.ndarray] | list[float], edges: np.ndarray) -> None:
         expected, _ = np.histogram(
