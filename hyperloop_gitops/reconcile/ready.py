@@ -12,7 +12,7 @@ from hyperloop_gitops.reconcile.desired import Request
 from hyperloop_gitops.reconcile.inputs import TestSummary
 from hyperloop_gitops.reconcile.packages import Resolution, package_catalog, resolve
 from hyperloop_gitops.reconcile.plan import Satisfied, TestToRun
-from hyperloop_gitops.train import Part, TrainSpec, wagon_test_spec
+from hyperloop_gitops.train import Part, TrainSpec, part_label, wagon_test_spec
 
 
 def ready_units(
@@ -137,24 +137,21 @@ def _serving_train(ctx: Context, request: Request, spec: TrainSpec) -> str | Non
     past = ctx.by_wagon.get((request.dataset, request.wagon_id), ())
     if not past:
         return None
-    wanted = spec.config_hashes.get(_label(request))
+    label = part_label(request.wagon_id, request.part)
+    wanted = spec.config_hashes.get(label)
     for train, wagon in past:
         if not wagon.runs(request.part):
             continue
         same_test = wagon.content_hash == spec.content_hash
-        if same_test or wagon.config_hashes.get(_label(request)) == wanted:
+        if same_test or wagon.config_hashes.get(label) == wanted:
             return train.id
     return None
-
-
-def _label(request: Request) -> str:
-    return f"{request.wagon_id}:{request.part}" if request.part else request.wagon_id
 
 
 def _short_missing(ctx: Context, dataset: Dataset, request: Request, spec: TrainSpec) -> str | None:
     """Why the long train must wait for a short dataset, or None when it need not."""
     repository, tag = ctx.repository, spec.package_tag
-    label = _label(request)
+    label = part_label(request.wagon_id, request.part)
     if not dataset.short_datasets:
         return None
     wanted = spec.config_hashes.get(label)

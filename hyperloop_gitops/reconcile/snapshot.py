@@ -12,7 +12,7 @@ from hyperloop_gitops.model import Dataset
 from hyperloop_gitops.reconcile.context import Context, Unit
 from hyperloop_gitops.reconcile.packing import target
 from hyperloop_gitops.reconcile.plan import ComposedTrain, Estimate, TrainWagon
-from hyperloop_gitops.train import build_train_spec
+from hyperloop_gitops.train import build_train_spec, part_label
 
 HOURS_PER_YEAR = 8766
 
@@ -68,7 +68,7 @@ def _config_hashes(unit: Unit) -> dict[str, str]:
     next plans compare (served, short dataset first). Not the train's own instances: there a
     wagon sharing its task with another runs with a device suffix, which changes no result."""
     hashes = unit.spec.config_hashes
-    labels = [f"{unit.wagon_id}:{p}" if p else unit.wagon_id for p in unit.parts]
+    labels = [part_label(unit.wagon_id, p) for p in unit.parts]
     return {label: hashes[label] for label in labels}
 
 

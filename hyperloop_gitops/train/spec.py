@@ -28,6 +28,11 @@ Part = str | None
 """A part of a wagon: ``None`` for the base, or a subwagon's name."""
 
 
+def part_label(wagon_id: str, part: Part) -> str:
+    """``analysis/wagon`` for the base, ``analysis/wagon:subwagon`` for a subwagon."""
+    return f"{wagon_id}:{part}" if part else wagon_id
+
+
 @dataclass(frozen=True)
 class WagonInstance:
     """One wagon (its base or one subwagon) as it runs in a train."""
@@ -58,7 +63,7 @@ class WagonInstance:
     @property
     def label(self) -> str:
         """``analysis/wagon`` or ``analysis/wagon:subwagon``."""
-        return f"{self.wagon_id}:{self.subwagon}" if self.subwagon else self.wagon_id
+        return part_label(self.wagon_id, self.subwagon)
 
     def identity(self) -> dict[str, Any]:
         """What of this instance can change a result (the hashed part)."""
