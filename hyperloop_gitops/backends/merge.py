@@ -22,7 +22,6 @@ from hyperloop_gitops.errors import HyperloopError
 from hyperloop_gitops.state.atomic import fsync_dir
 
 ANALYSIS_RESULTS = "AnalysisResults.root"
-DERIVED = "AO2D.root"
 _HISTOGRAM = re.compile(r"^TH[123][DFIS]?$")
 _DATAFRAME = re.compile(r"^DF_(\d+)$")
 _DERIVED_FILE = re.compile(r"^AO2D(_[A-Za-z0-9][A-Za-z0-9_.-]*)?\.root$")

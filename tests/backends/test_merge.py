@@ -17,6 +17,7 @@ from hyperloop_gitops.backends.merge import (
     merge_derived,
     merge_folders,
 )
+from hyperloop_gitops.runtime.output import OutputWriter
 
 
 def _results(path: Path, seed: int, bins: int = 20) -> dict[str, np.ndarray]:
@@ -154,6 +155,8 @@ def test_a_subwagons_derived_file_is_merged_under_its_own_name(tmp_path: Path) -
     with uproot.open(tmp_path / "out" / "AO2D_tight.root") as merged:
         assert merged["DF_2/O2ptspectrum"]["fPt"].array(library="np").tolist() == [11.0, 21.0]
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["AO2D.root", "AO2D_tight.root"]
+    # the names the runtime writes are the names the merge looks for
+    assert all(is_derived_file(OutputWriter.derived_file_name(s)) for s in ("", "tight", "a_b"))
     assert [is_derived_file(n) for n in ("AO2D.root", "AO2D_a_b.root", "AO2D_.root", "x.root")] == [
         True,
         True,
