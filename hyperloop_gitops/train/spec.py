@@ -7,15 +7,21 @@ can change a test result (DESIGN decision 3): the workflows and resolved configu
 closure and subwagons, the dataset's test input (paths, sizes, sha256), the dataset's size and
 CPU limit (the whole-dataset estimate and the CPU rule use them), the package tag and the policy.
 Descriptions, enabled lists, approvals and other presentational fields are not in it.
+
+Hashes are built as a tree: each instance's identity (its canonical JSON) is hashed once into
+its :attr:`WagonInstance.digest`; a spec's content hash and its configuration hashes cover
+those digests, so the reconciler's tens of thousands of specs hash a few hundred bytes each.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property, partial
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 from hyperloop_gitops.config import Repository
@@ -78,9 +84,14 @@ class WagonInstance:
 
     @cached_property
     def identity_json(self) -> str:
-        """:meth:`identity` as canonical JSON, encoded once: the reconciler hashes the same
-        instance into a wagon test, its config hashes and a train."""
+        """:meth:`identity` as canonical JSON, encoded once (``full_config.json``'s digest)."""
         return canonical_json(self.identity())
+
+    @cached_property
+    def digest(self) -> str:
+        """The sha256 of :attr:`identity_json`, as canonical JSON (a quoted hex string): what
+        the content hash and the config hashes cover of this instance."""
+        return canonical_json(hashlib.sha256(self.identity_json.encode("utf-8")).hexdigest())
 
     def full_config_entry(self) -> dict[str, Any]:
         """This instance as ``full_config.json`` lists it (typed JSON values)."""
@@ -120,6 +131,11 @@ class SpecContext:
     policy: Mapping[str, Any]
 
     @cached_property
+    def digest_json(self) -> str:
+        """:attr:`digest` as canonical JSON (it is hashed into every spec on the dataset)."""
+        return canonical_json(self.digest)
+
+    @cached_property
     def digest(self) -> str:
         """One hash of the dataset's identity, its test input and the policy."""
         return content_hash(
@@ -157,6 +173,11 @@ class TrainSpec:
     content_hash: str
     closures: Mapping[str, tuple[str, ...]]
     """Per wagon of the train: its dependencies, topologically (dependencies first)."""
+    shared_config_hashes: dict[str, Mapping[str, str]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
+    """:attr:`config_hashes` by package tag, shared by every spec of the same wagons (a
+    wagon's tests on all its datasets): they do not depend on the dataset."""
 
     @property
     def test_input(self) -> TestInput:
@@ -170,17 +191,20 @@ class TrainSpec:
     def policy(self) -> Mapping[str, Any]:
         return self.context.policy
 
-    @cached_property
+    @property
     def config_hashes(self) -> Mapping[str, str]:
         """Per instance label: the hash of that instance with its dependencies and the tag only
         (no dataset, input or policy): equal on a dataset and on its short dataset."""
-        bases = {i.wagon_id: i for i in self.instances if i.subwagon is None}
-        tag = canonical_json(self.package_tag)
-        hashes = {}
-        for i in self.instances:
-            dependencies = [bases[d] for d in self.closures[i.wagon_id]]
-            hashes[i.label] = _config_hash(tag, i, dependencies)
-        return hashes
+        found = self.shared_config_hashes.get(self.package_tag)
+        if found is None:
+            bases = {i.wagon_id: i for i in self.instances if i.subwagon is None}
+            tag = canonical_json(self.package_tag)
+            hashes = {}
+            for i in self.instances:
+                dependencies = [bases[d] for d in self.closures[i.wagon_id]]
+                hashes[i.label] = _config_hash(tag, i, dependencies)
+            found = self.shared_config_hashes[self.package_tag] = MappingProxyType(hashes)
+        return found
 
     @cached_property
     def instance_hashes(self) -> Mapping[str, str]:
@@ -258,19 +282,30 @@ def build_train_spec(
     subwagon or dataset, ``WorkflowError`` for a dependency that is not in the repository.
     """
     requested = _requested_parts(repository, wagons)
+    composition = _composition(repository, requested)
+    return _spec(repository, composition, dataset, package_tag, data_dir, context)
+
+
+def _spec(
+    repository: Repository,
+    composition: _Composition,
+    dataset: str,
+    package_tag: str,
+    data_dir: Path | None,
+    context: SpecContext | None,
+) -> TrainSpec:
     repository.dataset(dataset)
     if context is None:
         context = spec_context(repository, dataset, data_dir=data_dir)
     elif context.dataset != dataset:
         raise WorkflowError(f"a spec context of {context.dataset} used for {dataset}")
     tag = short_tag(package_tag)
-    composition = _composition(repository, requested)
     train_hash = hash_object(
         {
             "package_tag": canonical_json(tag),
-            "wagons": composition.wagons_json,
+            "wagons": composition.digests_json,
             "requested": composition.requested_json,
-            "context": canonical_json(context.digest),
+            "context": context.digest_json,
         }
     )
     return TrainSpec(
@@ -280,19 +315,22 @@ def build_train_spec(
         context=context,
         content_hash=train_hash,
         closures=composition.closures,
+        shared_config_hashes=composition.config_hashes,
     )
 
 
 @dataclass(frozen=True)
 class _Composition:
     """What a set of requested parts runs, whatever the dataset and tag: the instances in run
-    order, each wagon's dependencies, and their encoded identities (a wagon's test on each of
+    order, each wagon's dependencies, and their identity digests (a wagon's test on each of
     its datasets shares one)."""
 
     instances: tuple[WagonInstance, ...]
     closures: Mapping[str, tuple[str, ...]]
-    wagons_json: str
+    digests_json: str
     requested_json: str
+    config_hashes: dict[str, Mapping[str, str]] = field(default_factory=dict)
+    """The instances' config hashes by package tag (see ``TrainSpec.config_hashes``)."""
 
 
 def _composition(repository: Repository, requested: Mapping[str, set[Part]]) -> _Composition:
@@ -324,7 +362,7 @@ def _new_composition(repository: Repository, requested: Mapping[str, set[Part]])
     return _Composition(
         instances=tuple(instances),
         closures=closures,
-        wagons_json=_array(i.identity_json for i in instances),
+        digests_json=_array(i.digest for i in instances),
         requested_json=canonical_json([i.label for i in instances if i.requested]),
     )
 
@@ -355,9 +393,14 @@ def wagon_test_spec(
     """The spec of a wagon test: the wagon (``parts``, default :func:`wagon_test_parts`) and its
     dependencies on the dataset's test input. Its ``content_hash`` keys the stored result."""
     chosen = tuple(parts) if parts is not None else wagon_test_parts(repository, wagon_id, dataset)
-    return build_train_spec(
-        repository, {wagon_id: chosen}, dataset, package_tag, data_dir=data_dir, context=context
-    )
+    # the reconciler asks for tens of thousands: the composition of a wagon's parts is looked
+    # up by them directly (checked and built once per repository)
+    table = repository.memo_table("wagon-test-compositions")
+    composition: _Composition | None = table.get((wagon_id, chosen))
+    if composition is None:
+        requested = _requested_parts(repository, {wagon_id: chosen})
+        composition = table[(wagon_id, chosen)] = _composition(repository, requested)
+    return _spec(repository, composition, dataset, package_tag, data_dir, context)
 
 
 def _requested_parts(
@@ -456,6 +499,7 @@ def _instance(
             # keeps its value in the instance's __dict__)
             found = replace(twin, requested=requested)
             found.__dict__["identity_json"] = twin.identity_json
+            found.__dict__["digest"] = twin.digest
         table[(wagon_id, part, requested)] = found
     return found
 
@@ -484,8 +528,8 @@ def _config_hash(tag: str, instance: WagonInstance, dependencies: list[WagonInst
     if found is None:
         found = instance.config_hashes[key] = hash_object(
             {
-                "wagon": instance.identity_json,
-                "dependencies": _array(d.identity_json for d in dependencies),
+                "wagon": instance.digest,
+                "dependencies": _array(d.digest for d in dependencies),
                 "package_tag": tag,
             }
         )

@@ -15,6 +15,7 @@ from hyperloop_gitops.train import (
     wagon_test_spec,
 )
 from hyperloop_gitops.train.canonical import hash_object
+from hyperloop_gitops.train.spec import WagonInstance
 from tests.conftest import Project
 from tests.train.conftest import load
 
@@ -49,13 +50,18 @@ def test_cached_closure_is_a_fresh_list_each_call(example: Project) -> None:
     assert repository.dependents_of(FLOW) == []
 
 
+def digest(instance: WagonInstance) -> str:
+    """The sha256 of an instance's identity, from the plain values."""
+    return hashlib.sha256(canonical_json(instance.identity()).encode("utf-8")).hexdigest()
+
+
 def test_spec_hashes_equal_the_hashes_of_the_plain_values(example: Project) -> None:
     repository = load(example)
     spec = wagon_test_spec(repository, FLOW, "LHC22o_pass6", TAG)
     assert spec.content_hash == content_hash(
         {
             "package_tag": TAG,
-            "wagons": [i.identity() for i in spec.instances],
+            "wagons": [digest(i) for i in spec.instances],
             "requested": [i.label for i in spec.instances if i.requested],
             "context": spec.context.digest,
         }
@@ -64,8 +70,8 @@ def test_spec_hashes_equal_the_hashes_of_the_plain_values(example: Project) -> N
     assert dict(spec.config_hashes) == {
         i.label: content_hash(
             {
-                "wagon": i.identity(),
-                "dependencies": [bases[d].identity() for d in spec.closures[i.wagon_id]],
+                "wagon": digest(i),
+                "dependencies": [digest(bases[d]) for d in spec.closures[i.wagon_id]],
                 "package_tag": TAG,
             }
         )
@@ -113,6 +119,7 @@ def test_an_instance_asked_for_and_needed_shares_one_encoded_identity(example: P
         True,
     )
     assert asked.identity_json == needed.identity_json == canonical_json(asked.identity())
+    assert asked.digest == needed.digest == canonical_json(digest(asked))
 
 
 def test_full_config_digest_is_the_hash_of_full_config(example: Project) -> None:
