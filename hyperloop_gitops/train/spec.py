@@ -283,7 +283,7 @@ def build_train_spec(
     """
     requested = _requested_parts(repository, wagons)
     composition = _composition(repository, requested)
-    return _spec(repository, composition, dataset, package_tag, data_dir, context)
+    return _spec(repository, composition, dataset, package_tag, data_dir=data_dir, context=context)
 
 
 def _spec(
@@ -291,6 +291,7 @@ def _spec(
     composition: _Composition,
     dataset: str,
     package_tag: str,
+    *,
     data_dir: Path | None,
     context: SpecContext | None,
 ) -> TrainSpec:
@@ -400,7 +401,7 @@ def wagon_test_spec(
     if composition is None:
         requested = _requested_parts(repository, {wagon_id: chosen})
         composition = table[(wagon_id, chosen)] = _composition(repository, requested)
-    return _spec(repository, composition, dataset, package_tag, data_dir, context)
+    return _spec(repository, composition, dataset, package_tag, data_dir=data_dir, context=context)
 
 
 def _requested_parts(
