@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,6 +42,9 @@ class Repository:
     runlists: Mapping[str, Runlist]
     sources: Mapping[tuple[str, str], Source] = field(repr=False)
     raw: Mapping[str, Any] = field(repr=False, default_factory=dict)
+    file_digests: Mapping[tuple[str, str], str] = field(repr=False, default_factory=dict)
+    """The sha256 of each loaded file's bytes, keyed like :attr:`sources`: what a cache of
+    values derived from a file checks before serving one (see ``train.compositions``)."""
     _memo: dict[Hashable, Any] = field(repr=False, compare=False, init=False, default_factory=dict)
     """Values derived from this snapshot, computed once (see :meth:`memo`)."""
 
@@ -225,6 +229,7 @@ def _load(
 
     entities: dict[str, dict[str, Any]] = {k: {} for k in MODELS}
     raw: dict[str, Any] = {}
+    digests: dict[tuple[str, str], str] = {}
     for source in sources:
         content = overlay.get(source.path) if overlay and source.path in overlay else None
         if content is None:
@@ -236,6 +241,7 @@ def _load(
                 )
                 continue
         parsed = parse(source.path, content, max_bytes=max_file_bytes)
+        digests[(source.kind, source.key)] = hashlib.sha256(content).hexdigest()
         texts[source.path] = parsed.text
         diagnostics.extend(parsed.diagnostics)
         if parsed.data is None:
@@ -281,6 +287,7 @@ def _load(
         runlists=entities["runlist"],
         sources={(s.kind, s.key): s for s in sources},
         raw=raw,
+        file_digests=digests,
     )
     check_repository(repository, report)
     for file, path, message, kind, at_key in pending:

@@ -52,6 +52,7 @@ from hyperloop_gitops.testing.status import Status
 from hyperloop_gitops.testing.store import ResultStore, TestResult
 from hyperloop_gitops.testing.wagon_test import run_wagon_test
 from hyperloop_gitops.train import TrainSpec, build_train_spec, content_hash
+from hyperloop_gitops.train.compositions import CompositionCache
 from hyperloop_gitops.train.inputs import dataset_files
 
 FAULT_ENV = "HYPERLOOP_FAULT"
@@ -143,13 +144,17 @@ class Reconciler:
         """The plan now, from stored test results and train runs. Changes nothing."""
         tests = {r.content_hash: TestSummary.from_result(r) for r in self.results.all()}
         trains = [PastTrain.from_train_run(t) for t in self.state.trains()]
-        return compose_plan(
+        compositions = CompositionCache(self.layout.compositions_file)
+        plan = compose_plan(
             self.repository,
             tests=tests,
             trains=trains,
             now=now or self.clock(),
             data_dir=self.layout.data_dir,
+            compositions=compositions,
         )
+        compositions.save()
+        return plan
 
     # -- applying ----------------------------------------------------------------------------
     def apply(self, *, run_tests: bool = True, now: datetime | None = None) -> ApplyReport:

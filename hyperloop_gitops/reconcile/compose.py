@@ -20,6 +20,7 @@ from hyperloop_gitops.reconcile.plan import ComposedTrain, Kill, Plan
 from hyperloop_gitops.reconcile.ready import ready_units
 from hyperloop_gitops.reconcile.snapshot import snapshot
 from hyperloop_gitops.train import default_data_dir
+from hyperloop_gitops.train.compositions import CompositionCache
 
 __all__ = ["compose_plan", "split_jobs"]
 
@@ -31,10 +32,21 @@ def compose_plan(
     trains: Sequence[PastTrain],
     now: datetime,
     data_dir: Path | None = None,
+    compositions: CompositionCache | None = None,
 ) -> Plan:
-    """The plan for ``repository`` given test results (by content hash), past trains and now."""
+    """The plan for ``repository`` given test results (by content hash), past trains and now.
+
+    ``compositions`` serves the wagon tests' compositions that an earlier plan kept, when
+    their files did not change (it only saves work: the plan is the same without it)."""
     with collector_paused():
-        return _compose(repository, tests, trains, now.astimezone(UTC), data_dir)
+        return _compose(
+            repository,
+            tests,
+            trains,
+            now.astimezone(UTC),
+            data_dir=data_dir,
+            compositions=compositions,
+        )
 
 
 def _compose(
@@ -42,11 +54,13 @@ def _compose(
     tests: Mapping[str, TestSummary],
     trains: Sequence[PastTrain],
     now: datetime,
+    *,
     data_dir: Path | None,
+    compositions: CompositionCache | None,
 ) -> Plan:
     data = data_dir if data_dir is not None else default_data_dir(repository)
     out = Collector()
-    ctx = Context(repository, now, data, out, trains)
+    ctx = Context(repository, now, data, out, trains, compositions=compositions)
     requests = desired_requests(repository)
     units = ready_units(ctx, requests, tests)
     by_dataset: dict[str, list[PastTrain]] = {}

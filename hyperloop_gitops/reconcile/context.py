@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 from pathlib import Path
 
 from hyperloop_gitops.config import Repository
@@ -12,6 +13,7 @@ from hyperloop_gitops.reconcile.datasetinputs import DatasetInputs
 from hyperloop_gitops.reconcile.inputs import PastTrain, PastWagon, TestSummary
 from hyperloop_gitops.reconcile.plan import Satisfied, TestToRun, Waiting
 from hyperloop_gitops.train import Part, SpecContext, TrainSpec, spec_context
+from hyperloop_gitops.train.compositions import CompositionCache
 
 GB = 1e9
 
@@ -25,7 +27,7 @@ class Unit:
     spec: TrainSpec
     test: TestSummary
 
-    @property
+    @cached_property
     def analysis(self) -> str:
         return self.wagon_id.split("/", 1)[0]
 
@@ -61,6 +63,7 @@ class Context:
     data: Path
     out: Collector
     trains: Sequence[PastTrain]
+    compositions: CompositionCache | None = None
     by_wagon: dict[tuple[str, str], list[tuple[PastTrain, PastWagon]]] = field(default_factory=dict)
     contexts: dict[str, SpecContext] = field(default_factory=dict)
     inputs: dict[str, DatasetInputs] = field(default_factory=dict)

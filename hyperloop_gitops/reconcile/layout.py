@@ -20,6 +20,8 @@ class Layout:
     data_dir: Path
     trains_dir: Path
     backend_dir: Path
+    cache_dir: Path
+    """What a plan keeps for the next one (``train.compositions``): an optimisation only."""
 
     @classmethod
     def for_repository(
@@ -38,7 +40,12 @@ class Layout:
             data_dir=data_dir if data_dir is not None else root / DATA_DIR,
             trains_dir=base / "trains",
             backend_dir=base / "backend",
+            cache_dir=base / "cache" / "reconcile",
         )
+
+    @property
+    def compositions_file(self) -> Path:
+        return self.cache_dir / "compositions.json"
 
     def train_dir(self, train_id: str) -> Path:
         return self.trains_dir / train_id

@@ -12,7 +12,7 @@ from hyperloop_gitops.reconcile.desired import Request
 from hyperloop_gitops.reconcile.inputs import TestSummary
 from hyperloop_gitops.reconcile.packages import Resolution, package_catalog, resolve
 from hyperloop_gitops.reconcile.plan import Satisfied, TestToRun
-from hyperloop_gitops.train import Part, TrainSpec, part_label, wagon_test_spec
+from hyperloop_gitops.train import TrainSpec, part_label, wagon_test_spec
 
 
 def ready_units(
@@ -55,7 +55,12 @@ def ready_units(
         if spec is None:
             try:
                 spec = specs[key] = wagon_test_spec(
-                    repository, wagon_id, name, tag, context=ctx.spec_context(name)
+                    repository,
+                    wagon_id,
+                    name,
+                    tag,
+                    context=ctx.spec_context(name),
+                    compositions=ctx.compositions,
                 )
             except (NotFoundError, WorkflowError) as error:
                 # one broken wagon (a dependency that did not load) must not stop the others
@@ -71,7 +76,7 @@ def ready_units(
             if problem[0] == "no-test":
                 out.tests.setdefault(
                     spec.content_hash,
-                    TestToRun(wagon_id, name, tag, tuple(spec_parts(spec)), spec.content_hash),
+                    TestToRun(wagon_id, name, tag, spec.requested_parts, spec.content_hash),
                 )
             out.wait(wagon_id, [part], name, *problem)
             continue
@@ -94,11 +99,6 @@ def ready_units(
         unit = units.setdefault(key, Unit(wagon_id, [], spec, test))
         unit.parts.append(part)
     return units
-
-
-def spec_parts(spec: TrainSpec) -> list[Part]:
-    """The parts of the requested wagon in a wagon test spec."""
-    return [i.subwagon for i in spec.requested]
 
 
 def _test_problem(
@@ -138,7 +138,7 @@ def _serving_train(ctx: Context, request: Request, spec: TrainSpec) -> str | Non
     if not past:
         return None
     label = part_label(request.wagon_id, request.part)
-    wanted = spec.config_hashes.get(label)
+    wanted = spec.config_hash(label)
     for train, wagon in past:
         if not wagon.runs(request.part):
             continue
@@ -154,7 +154,7 @@ def _short_missing(ctx: Context, dataset: Dataset, request: Request, spec: Train
     label = part_label(request.wagon_id, request.part)
     if not dataset.short_datasets:
         return None
-    wanted = spec.config_hashes.get(label)
+    wanted = spec.config_hash(label)
     for short in dataset.short_datasets:
         done = False
         for train, past in ctx.by_wagon.get((short, request.wagon_id), ()):
@@ -178,6 +178,11 @@ def _same_test(ctx: Context, past_hash: str, request: Request, short: str, tag: 
     if short not in ctx.repository.datasets:
         return False
     spec = wagon_test_spec(
-        ctx.repository, request.wagon_id, short, tag, context=ctx.spec_context(short)
+        ctx.repository,
+        request.wagon_id,
+        short,
+        tag,
+        context=ctx.spec_context(short),
+        compositions=ctx.compositions,
     )
     return spec.content_hash == past_hash

@@ -67,9 +67,8 @@ def _config_hashes(unit: Unit) -> dict[str, str]:
     """The configuration hash of each part of the unit, from its wagon test: the digest the
     next plans compare (served, short dataset first). Not the train's own instances: there a
     wagon sharing its task with another runs with a device suffix, which changes no result."""
-    hashes = unit.spec.config_hashes
     labels = [part_label(unit.wagon_id, p) for p in unit.parts]
-    return {label: hashes[label] for label in labels}
+    return {label: unit.spec.config_hash(label) for label in labels}
 
 
 def _train_id(now: datetime, dataset: str, tag: str, hashes: list[str], taken: set[str]) -> str:
@@ -77,8 +76,9 @@ def _train_id(now: datetime, dataset: str, tag: str, hashes: list[str], taken: s
     number up when another train already has it (so the same composition gets the same id)."""
     digest = hashlib.sha256("\n".join([dataset, tag, *sorted(hashes)]).encode()).hexdigest()
     number = int(digest[:12], 16) % 1_000_000
+    day = f"T-{now:%Y%m%d}-"
     for step in range(1_000_000):
-        candidate = f"T-{now:%Y%m%d}-{(number + step) % 1_000_000:06d}"
+        candidate = f"{day}{(number + step) % 1_000_000:06d}"
         if candidate not in taken:
             return candidate
     raise AssertionError("a million trains on one day")

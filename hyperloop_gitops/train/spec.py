@@ -17,18 +17,20 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property, partial
 from pathlib import Path
-from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from hyperloop_gitops.config import Repository
 from hyperloop_gitops.errors import NotFoundError, WorkflowError
 from hyperloop_gitops.model.common import short_tag
 from hyperloop_gitops.train.canonical import canonical_json, content_hash, hash_object
 from hyperloop_gitops.train.inputs import InputFile, default_data_dir, file_identity, sample_files
+
+if TYPE_CHECKING:
+    from hyperloop_gitops.train.compositions import CompositionCache
 
 Part = str | None
 """A part of a wagon: ``None`` for the base, or a subwagon's name."""
@@ -55,11 +57,6 @@ class WagonInstance:
     wagon_suffix: str = ""
     """Set when another wagon of the same train runs the same task: tells their devices (and
     output directories) apart, as ``--workflow-suffix`` does in O2."""
-    config_hashes: dict[tuple[str, tuple[tuple[str, str], ...]], str] = field(
-        default_factory=dict, init=False, repr=False, compare=False
-    )
-    """Config hashes of this instance by (tag, dependencies), see ``TrainSpec.config_hashes``;
-    the dependencies of one wagon id and suffix are the same in one repository."""
 
     @property
     def suffix(self) -> str:
@@ -168,16 +165,26 @@ class TrainSpec:
 
     dataset: str
     package_tag: str
-    instances: tuple[WagonInstance, ...]
     context: SpecContext
     content_hash: str
-    closures: Mapping[str, tuple[str, ...]]
-    """Per wagon of the train: its dependencies, topologically (dependencies first)."""
-    shared_config_hashes: dict[str, Mapping[str, str]] = field(
-        default_factory=dict, repr=False, compare=False
-    )
-    """:attr:`config_hashes` by package tag, shared by every spec of the same wagons (a
-    wagon's tests on all its datasets): they do not depend on the dataset."""
+    composition: Composition = field(repr=False)
+    """What the spec runs whatever the dataset and tag, shared by every spec of the same
+    wagons (a wagon's tests on all its datasets); it keeps their config hashes."""
+
+    @property
+    def instances(self) -> tuple[WagonInstance, ...]:
+        """The wagon instances in run order (dependencies first)."""
+        return self.composition.instances
+
+    @property
+    def closures(self) -> Mapping[str, tuple[str, ...]]:
+        """Per wagon of the train: its dependencies, topologically (dependencies first)."""
+        return self.composition.closures
+
+    @property
+    def requested_parts(self) -> tuple[Part, ...]:
+        """The parts of the instances asked for, in run order (a wagon test's parts)."""
+        return self.composition.requested_parts
 
     @property
     def test_input(self) -> TestInput:
@@ -195,16 +202,11 @@ class TrainSpec:
     def config_hashes(self) -> Mapping[str, str]:
         """Per instance label: the hash of that instance with its dependencies and the tag only
         (no dataset, input or policy): equal on a dataset and on its short dataset."""
-        found = self.shared_config_hashes.get(self.package_tag)
-        if found is None:
-            bases = {i.wagon_id: i for i in self.instances if i.subwagon is None}
-            tag = canonical_json(self.package_tag)
-            hashes = {}
-            for i in self.instances:
-                dependencies = [bases[d] for d in self.closures[i.wagon_id]]
-                hashes[i.label] = _config_hash(tag, i, dependencies)
-            found = self.shared_config_hashes[self.package_tag] = MappingProxyType(hashes)
-        return found
+        return {label: self.config_hash(label) for label in self.composition.labels}
+
+    def config_hash(self, label: str) -> str:
+        """One of :attr:`config_hashes` (the plan asks for the requested parts' only)."""
+        return self.composition.config_hash(self.package_tag, label)
 
     @cached_property
     def instance_hashes(self) -> Mapping[str, str]:
@@ -288,7 +290,7 @@ def build_train_spec(
 
 def _spec(
     repository: Repository,
-    composition: _Composition,
+    composition: Composition,
     dataset: str,
     package_tag: str,
     *,
@@ -301,43 +303,93 @@ def _spec(
     elif context.dataset != dataset:
         raise WorkflowError(f"a spec context of {context.dataset} used for {dataset}")
     tag = short_tag(package_tag)
-    train_hash = hash_object(
-        {
-            "package_tag": canonical_json(tag),
-            "wagons": composition.digests_json,
-            "requested": composition.requested_json,
-            "context": context.digest_json,
-        }
+    # hash_object({"context", "package_tag", "requested", "wagons"}), its keys in order spelled
+    # out: the reconciler hashes tens of thousands (tests/train/test_memo.py checks they agree)
+    text = (
+        f'{{"context":{context.digest_json},"package_tag":{canonical_json(tag)},'
+        f'"requested":{composition.requested_json},"wagons":{composition.digests_json}}}'
     )
+    train_hash = hashlib.sha256(text.encode("utf-8")).hexdigest()
     return TrainSpec(
         dataset=dataset,
         package_tag=tag,
-        instances=composition.instances,
         context=context,
         content_hash=train_hash,
-        closures=composition.closures,
-        shared_config_hashes=composition.config_hashes,
+        composition=composition,
     )
 
 
-@dataclass(frozen=True)
-class _Composition:
+class Composition:
     """What a set of requested parts runs, whatever the dataset and tag: the instances in run
-    order, each wagon's dependencies, and their identity digests (a wagon's test on each of
-    its datasets shares one)."""
+    order, each wagon's dependencies, their identity digests and configuration digests (a
+    wagon's test on each of its datasets shares one).
 
-    instances: tuple[WagonInstance, ...]
-    closures: Mapping[str, tuple[str, ...]]
-    digests_json: str
-    requested_json: str
-    config_hashes: dict[str, Mapping[str, str]] = field(default_factory=dict)
-    """The instances' config hashes by package tag (see ``TrainSpec.config_hashes``)."""
+    Made from the instances (:func:`_new_composition`), or for a wagon test from an entry of a
+    :class:`~hyperloop_gitops.train.compositions.CompositionCache` that an earlier plan wrote:
+    then the instances are built only if something asks for them (a test to run, a train to
+    apply), and a plan that only hashes never reads the wagons' configurations.
+    """
+
+    def __init__(
+        self,
+        *,
+        digests_json: str,
+        requested_json: str,
+        requested_parts: tuple[Part, ...],
+        labels: tuple[str, ...],
+        build: Callable[[], tuple[tuple[WagonInstance, ...], Mapping[str, tuple[str, ...]]]],
+        configs: Mapping[str, str] | None = None,
+    ) -> None:
+        self.digests_json = digests_json
+        """The instances' digests as a JSON array, in run order."""
+        self.requested_json = requested_json
+        """The requested instances' labels as a JSON array."""
+        self.requested_parts = requested_parts
+        self.labels = labels
+        """Every instance's label, in run order."""
+        self._build = build
+        self._configs: dict[str, str] = dict(configs or {})
+        self._config_hashes: dict[tuple[str, str], str] = {}
+
+    @cached_property
+    def _built(self) -> tuple[tuple[WagonInstance, ...], Mapping[str, tuple[str, ...]]]:
+        return self._build()
+
+    @property
+    def instances(self) -> tuple[WagonInstance, ...]:
+        return self._built[0]
+
+    @property
+    def closures(self) -> Mapping[str, tuple[str, ...]]:
+        return self._built[1]
+
+    def config_json(self, label: str) -> str:
+        """The digest of the instance ``label`` with its dependencies (no tag), as JSON."""
+        found = self._configs.get(label)
+        if found is None:
+            instance = {i.label: i for i in self.instances}[label]
+            bases = {i.wagon_id: i for i in self.instances if i.subwagon is None}
+            dependencies = (bases[d].digest for d in self.closures[instance.wagon_id])
+            digest = hash_object({"wagon": instance.digest, "dependencies": _array(dependencies)})
+            found = self._configs[label] = canonical_json(digest)
+        return found
+
+    def config_hash(self, tag: str, label: str) -> str:
+        """The hash of the instance ``label`` with its dependencies and the tag."""
+        found = self._config_hashes.get((tag, label))
+        if found is None:
+            # hash_object({"config", "package_tag"}), spelled out as in _spec
+            text = f'{{"config":{self.config_json(label)},"package_tag":{canonical_json(tag)}}}'
+            found = self._config_hashes[(tag, label)] = hashlib.sha256(
+                text.encode("utf-8")
+            ).hexdigest()
+        return found
 
 
-def _composition(repository: Repository, requested: Mapping[str, set[Part]]) -> _Composition:
+def _composition(repository: Repository, requested: Mapping[str, set[Part]]) -> Composition:
     table = repository.memo_table("train-compositions")
     key = tuple((w, tuple(sorted(requested[w], key=_part_order))) for w in sorted(requested))
-    found: _Composition | None = table.get(key)
+    found: Composition | None = table.get(key)
     if found is None:
         found = table[key] = _new_composition(repository, requested)
     return found
@@ -347,7 +399,22 @@ def _part_order(part: Part) -> tuple[bool, str]:
     return part is not None, part or ""
 
 
-def _new_composition(repository: Repository, requested: Mapping[str, set[Part]]) -> _Composition:
+def _new_composition(repository: Repository, requested: Mapping[str, set[Part]]) -> Composition:
+    instances, closures = _instances(repository, requested)
+    return Composition(
+        digests_json=_array(i.digest for i in instances),
+        requested_json=canonical_json([i.label for i in instances if i.requested]),
+        requested_parts=tuple(i.subwagon for i in instances if i.requested),
+        labels=tuple(i.label for i in instances),
+        build=lambda: (instances, closures),
+    )
+
+
+def _instances(
+    repository: Repository, requested: Mapping[str, set[Part]]
+) -> tuple[tuple[WagonInstance, ...], Mapping[str, tuple[str, ...]]]:
+    """The instances of the requested parts and their dependencies, in run order, and each
+    wagon's dependency closure."""
     order = _closure_order(repository, sorted(requested))
     closures = {w: _checked_closure(repository, w)[:-1] for w in order}
     needed_as_base = {d for w in requested for d in closures[w]}
@@ -359,13 +426,7 @@ def _new_composition(repository: Repository, requested: Mapping[str, set[Part]])
             asked = part in parts
             if asked or (part is None and wagon_id in needed_as_base):
                 instances.append(_instance(repository, wagon_id, part, requested=asked))
-    instances = _distinct_devices(repository, instances)
-    return _Composition(
-        instances=tuple(instances),
-        closures=closures,
-        digests_json=_array(i.digest for i in instances),
-        requested_json=canonical_json([i.label for i in instances if i.requested]),
-    )
+    return tuple(_distinct_devices(repository, instances)), closures
 
 
 def wagon_test_parts(repository: Repository, wagon_id: str, dataset: str) -> tuple[Part, ...]:
@@ -390,17 +451,26 @@ def wagon_test_spec(
     parts: Sequence[Part] | None = None,
     data_dir: Path | None = None,
     context: SpecContext | None = None,
+    compositions: CompositionCache | None = None,
 ) -> TrainSpec:
     """The spec of a wagon test: the wagon (``parts``, default :func:`wagon_test_parts`) and its
-    dependencies on the dataset's test input. Its ``content_hash`` keys the stored result."""
+    dependencies on the dataset's test input. Its ``content_hash`` keys the stored result.
+
+    ``compositions`` (the reconciler's) serves the wagon's composition from an earlier plan
+    when none of the files it comes from changed, and keeps a new one for the next plan."""
     chosen = tuple(parts) if parts is not None else wagon_test_parts(repository, wagon_id, dataset)
     # the reconciler asks for tens of thousands: the composition of a wagon's parts is looked
     # up by them directly (checked and built once per repository)
     table = repository.memo_table("wagon-test-compositions")
-    composition: _Composition | None = table.get((wagon_id, chosen))
+    composition: Composition | None = table.get((wagon_id, chosen))
     if composition is None:
-        requested = _requested_parts(repository, {wagon_id: chosen})
-        composition = table[(wagon_id, chosen)] = _composition(repository, requested)
+        composition = compositions.get(repository, wagon_id, chosen) if compositions else None
+        if composition is None:
+            requested = _requested_parts(repository, {wagon_id: chosen})
+            composition = _composition(repository, requested)
+            if compositions is not None:
+                compositions.put(repository, wagon_id, chosen, composition)
+        table[(wagon_id, chosen)] = composition
     return _spec(repository, composition, dataset, package_tag, data_dir=data_dir, context=context)
 
 
@@ -519,22 +589,6 @@ def _new_instance(
         dependencies=tuple(repository.dependencies_of(wagon_id)),
         requested=requested,
     )
-
-
-def _config_hash(tag: str, instance: WagonInstance, dependencies: list[WagonInstance]) -> str:
-    """The hash of an instance with its dependencies and the tag (canonical JSON ``tag``),
-    kept on the instance: it is in many trains of one plan, with the same dependencies."""
-    key = (tag, tuple((d.wagon_id, d.wagon_suffix) for d in dependencies))
-    found = instance.config_hashes.get(key)
-    if found is None:
-        found = instance.config_hashes[key] = hash_object(
-            {
-                "wagon": instance.digest,
-                "dependencies": _array(d.digest for d in dependencies),
-                "package_tag": tag,
-            }
-        )
-    return found
 
 
 def _array(texts: Iterable[str]) -> str:

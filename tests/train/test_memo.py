@@ -70,8 +70,12 @@ def test_spec_hashes_equal_the_hashes_of_the_plain_values(example: Project) -> N
     assert dict(spec.config_hashes) == {
         i.label: content_hash(
             {
-                "wagon": digest(i),
-                "dependencies": [digest(bases[d]) for d in spec.closures[i.wagon_id]],
+                "config": content_hash(
+                    {
+                        "wagon": digest(i),
+                        "dependencies": [digest(bases[d]) for d in spec.closures[i.wagon_id]],
+                    }
+                ),
                 "package_tag": TAG,
             }
         )

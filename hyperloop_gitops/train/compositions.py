@@ -1,0 +1,210 @@
+"""The reconciler's cache of wagon-test compositions, from one plan to the next.
+
+A plan hashes the wagon test of every request (tens of thousands at ALICE's scale). Most of
+that work is per wagon and the same in every plan: the dependency closure, each instance's
+resolved configuration encoded as canonical JSON and hashed. It depends only on the files of
+the wagon and of the wagons it needs, and on the code that reads and hashes them. So a plan
+keeps, per (wagon, parts), what its wagon tests' hashes are made of (the instances' digests,
+the requested labels, the configuration digests) with the sha256 of each of those files; the
+next plan serves an entry only when every one of those files has the same bytes, and the code
+(:func:`code_fingerprint`) is the same. Anything else, it composes afresh.
+
+The cache is an optimisation only: an unreadable, foreign or damaged file is ignored (and
+rewritten by the next save), and a value served from it equals the value composed afresh
+(tests/train/test_compositions.py). Its trust is the state store's: it lives beside it, and
+whoever can write one can write the other.
+
+Layout: one JSON document (default ``.hyperloop/cache/reconcile/compositions.json``),
+written atomically, holding only the entries the last plan used.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sys
+from functools import cache
+from importlib.metadata import version
+from importlib.util import find_spec
+from pathlib import Path
+from typing import Any
+
+from hyperloop_gitops.config import Repository
+from hyperloop_gitops.train.spec import (
+    Composition,
+    Part,
+    _checked_closure,
+    _instances,
+    _requested_parts,
+)
+
+FORMAT = 1
+
+#: The modules whose code decides a composition's values: how files are parsed and validated,
+#: how a wagon's configuration is resolved, how instances are formed, encoded and hashed.
+CACHED_CODE = (
+    "hyperloop_gitops.config.repository",
+    "hyperloop_gitops.config.yamlload",
+    "hyperloop_gitops.fastyaml",
+    "hyperloop_gitops.model",
+    "hyperloop_gitops.train.canonical",
+    "hyperloop_gitops.train.compositions",
+    "hyperloop_gitops.train.spec",
+)
+
+
+@cache
+def code_fingerprint() -> str:
+    """The hash of :data:`CACHED_CODE`'s sources (a package's every module) and of the
+    versions of Python, pydantic and PyYAML."""
+    digest = hashlib.sha256(
+        f"python {sys.version_info[:2]} pydantic {version('pydantic')} "
+        f"pydantic-core {version('pydantic-core')} pyyaml {version('PyYAML')}\n".encode()
+    )
+    for name in CACHED_CODE:
+        spec = find_spec(name)
+        if spec is None or spec.origin is None:
+            raise RuntimeError(f"cannot find the source of {name} to key the composition cache")
+        origin = Path(spec.origin)
+        files = sorted(origin.parent.glob("*.py")) if origin.name == "__init__.py" else [origin]
+        for file in files:
+            digest.update(f"{name}/{file.name}\n".encode())
+            digest.update(file.read_bytes())
+    return digest.hexdigest()
+
+
+class CompositionCache:
+    """Wagon-test compositions of earlier plans, checked against the files they came from.
+
+    ``CompositionCache(path)`` reads ``path`` if it is there; :meth:`save` writes what this
+    plan used. ``CompositionCache()`` keeps entries in memory only.
+    """
+
+    def __init__(self, path: Path | None = None) -> None:
+        self.path = path
+        self._code = code_fingerprint()
+        self._loaded: dict[str, Any] = self._read(path) if path is not None else {}
+        self._used: dict[str, Any] = {}
+        self._changed = False
+        self.hits = 0
+        self.misses = 0
+
+    def _read(self, path: Path) -> dict[str, Any]:
+        try:
+            document = json.loads(path.read_bytes())
+        except (OSError, ValueError):
+            return {}
+        if (
+            not isinstance(document, dict)
+            or document.get("format") != FORMAT
+            or document.get("code") != self._code
+            or not isinstance(document.get("entries"), dict)
+        ):
+            return {}
+        entries: dict[str, Any] = document["entries"]
+        return entries
+
+    def get(
+        self, repository: Repository, wagon_id: str, parts: tuple[Part, ...]
+    ) -> Composition | None:
+        """The composition of ``wagon_id``'s ``parts`` if an earlier plan kept it and none of
+        its files changed, else ``None``."""
+        key = _key(wagon_id, parts)
+        entry = self._loaded.get(key)
+        composition = _from_entry(repository, wagon_id, parts, entry) if entry else None
+        if composition is None:
+            self.misses += 1
+            return None
+        self.hits += 1
+        self._used[key] = entry
+        return composition
+
+    def put(
+        self,
+        repository: Repository,
+        wagon_id: str,
+        parts: tuple[Part, ...],
+        composition: Composition,
+    ) -> None:
+        """Keep a composition made afresh (when the repository knows its files' digests)."""
+        files = []
+        for member in _checked_closure(repository, wagon_id):
+            digest = repository.file_digests.get(("wagon", member))
+            if digest is None:
+                return  # not loaded from files: nothing to check an entry against
+            files.append([member, digest])
+        self._used[_key(wagon_id, parts)] = _Pending(files, composition)
+        self._changed = True
+
+    def save(self) -> bool:
+        """Write the entries this plan used, atomically, if they differ from the file's.
+        Returns whether it wrote; a cache that cannot be written is left as it was."""
+        if self.path is None or (not self._changed and self._used.keys() == self._loaded.keys()):
+            return False
+        from hyperloop_gitops.state.atomic import atomic_write_text
+
+        entries = {
+            key: value.entry() if isinstance(value, _Pending) else value
+            for key, value in sorted(self._used.items())
+        }
+        document = {"format": FORMAT, "code": self._code, "entries": entries}
+        try:
+            atomic_write_text(self.path, json.dumps(document, separators=(",", ":")) + "\n")
+        except OSError:
+            return False
+        self._loaded, self._used, self._changed = entries, dict(entries), False
+        return True
+
+
+class _Pending:
+    """A composition made in this plan, turned into an entry only when the cache is saved."""
+
+    def __init__(self, files: list[list[str]], composition: Composition) -> None:
+        self.files = files
+        self.composition = composition
+
+    def entry(self) -> dict[str, Any]:
+        composition = self.composition
+        return {
+            "files": self.files,
+            "digests": composition.digests_json,
+            "requested": composition.requested_json,
+            "parts": list(composition.requested_parts),
+            "labels": list(composition.labels),
+            "configs": [composition.config_json(label) for label in composition.labels],
+        }
+
+
+def _key(wagon_id: str, parts: tuple[Part, ...]) -> str:
+    # the base is "" (a subwagon's name is never empty), names have no "," or tab
+    return wagon_id + "\t" + ",".join(part or "" for part in parts)
+
+
+def _from_entry(
+    repository: Repository, wagon_id: str, parts: tuple[Part, ...], entry: Any
+) -> Composition | None:
+    digests = repository.file_digests
+    try:
+        for member, digest in entry["files"]:
+            if digests.get(("wagon", member)) != digest:
+                return None
+        labels = tuple(entry["labels"])
+        configs = entry["configs"]
+        parts_run = tuple(entry["parts"])
+        texts = [entry["digests"], entry["requested"], *labels, *configs]
+        if (
+            len(configs) != len(labels)
+            or not all(isinstance(text, str) for text in texts)
+            or not all(part is None or isinstance(part, str) for part in parts_run)
+        ):
+            return None  # damaged: compose afresh
+        return Composition(
+            digests_json=entry["digests"],
+            requested_json=entry["requested"],
+            requested_parts=parts_run,
+            labels=labels,
+            configs=dict(zip(labels, configs, strict=True)),
+            build=lambda: _instances(repository, _requested_parts(repository, {wagon_id: parts})),
+        )
+    except (KeyError, TypeError, ValueError):
+        return None
