@@ -47,6 +47,10 @@ class Repository:
     values derived from a file checks before serving one (see ``train.compositions``)."""
     _memo: dict[Hashable, Any] = field(repr=False, compare=False, init=False, default_factory=dict)
     """Values derived from this snapshot, computed once (see :meth:`memo`)."""
+    _tables: dict[str, dict[Hashable, Any]] = field(
+        repr=False, compare=False, init=False, default_factory=dict
+    )
+    """The tables of :meth:`memo_table`, by name."""
 
     def memo(self, key: Hashable, build: Callable[[], T]) -> T:
         """``build()``, computed once per ``key`` for this repository.
@@ -63,7 +67,10 @@ class Repository:
     def memo_table(self, name: str) -> dict[Hashable, Any]:
         """A dict kept for this repository under ``name``: for derived values looked up
         hundreds of thousands of times, where a plain ``dict.get`` beats :meth:`memo`."""
-        return self.memo(("table", name), dict)
+        table = self._tables.get(name)
+        if table is None:
+            table = self._tables[name] = {}
+        return table
 
     def path_of(self, kind: str, name: str) -> str:
         """The repository-relative file of an entity (``name`` is ``analysis/wagon`` for wagons)."""

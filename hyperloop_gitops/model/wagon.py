@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Annotated, Any, Literal
 
 from pydantic import Field, JsonValue, WithJsonSchema, model_validator
@@ -92,7 +93,7 @@ class Enablement(Model):
             raise ValueError("base: false needs at least one subwagon to run")
         return self
 
-    @property
+    @cached_property
     def package(self) -> PackageChoice:
         if self.tag is not None:
             return PackageChoice("tag", tag=self.tag)
@@ -100,10 +101,10 @@ class Enablement(Model):
             return PackageChoice("latest")
         return PackageChoice("pull_request", pull_request=self.pull_request)
 
-    @property
-    def parts(self) -> list[str | None]:
+    @cached_property
+    def parts(self) -> tuple[str | None, ...]:
         """What runs: ``None`` for the base, then the subwagons by name."""
-        return ([None] if self.base else []) + list(self.subwagons)
+        return (*([None] if self.base else []), *self.subwagons)
 
 
 class Wagon(Model):

@@ -73,6 +73,11 @@ class Context:
             for wagon in train.wagons:
                 self.by_wagon.setdefault((train.dataset, wagon.id), []).append((train, wagon))
 
+    @cached_property
+    def train_day(self) -> str:
+        """``T-<yyyymmdd>-``: how the ids of the trains composed now begin."""
+        return f"T-{self.now:%Y%m%d}-"
+
     def spec_context(self, dataset: str) -> SpecContext:
         """The dataset's test input and identity, read once per plan."""
         found = self.contexts.get(dataset)

@@ -6,7 +6,7 @@ are never composed on their own, so their enablements make no requests.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from hyperloop_gitops.config import Repository
 from hyperloop_gitops.model.wagon import PackageChoice
@@ -21,6 +21,8 @@ class Request:
     part: Part
     dataset: str
     choice: PackageChoice
+    enabled_parts: tuple[Part, ...] = field(default=(), compare=False)
+    """Every part enabled with this one on the dataset: what the wagon test runs."""
 
     @property
     def analysis(self) -> str:
@@ -37,6 +39,10 @@ def desired_requests(repository: Repository) -> list[Request]:
         wagon = repository.wagons[wagon_id]
         for enablement in wagon.enabled:
             for part in enablement.parts:
-                found.append(Request(wagon_id, part, enablement.dataset, enablement.package))
+                found.append(
+                    Request(
+                        wagon_id, part, enablement.dataset, enablement.package, enablement.parts
+                    )
+                )
     # stable: within a wagon and dataset, the parts keep the enablement's order (base first)
     return sorted(found, key=lambda r: (r.dataset, r.wagon_id))

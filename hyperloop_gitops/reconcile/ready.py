@@ -25,6 +25,8 @@ def ready_units(
     specs: dict[tuple[str, str, str], TrainSpec] = {}
     units: dict[tuple[str, str, str], Unit] = {}
     resolutions: dict[PackageChoice, Resolution] = {}  # a few choices, tens of thousands asking
+    two_core_gb = policy.two_core_max_avg_pss_gb
+    past_by_wagon, spec_context, compositions = ctx.by_wagon, ctx.spec_context, ctx.compositions
     for request in requests:
         wagon_id, part, name = request.wagon_id, request.part, request.dataset
         dataset = repository.datasets.get(name)
@@ -59,17 +61,19 @@ def ready_units(
                     wagon_id,
                     name,
                     tag,
-                    context=ctx.spec_context(name),
-                    compositions=ctx.compositions,
+                    parts=request.enabled_parts or None,
+                    context=spec_context(name),
+                    compositions=compositions,
                 )
             except (NotFoundError, WorkflowError) as error:
                 # one broken wagon (a dependency that did not load) must not stop the others
                 out.wait(wagon_id, [part], name, "invalid", str(error))
                 continue
-        served = _serving_train(ctx, request, spec)
-        if served is not None:
-            out.satisfied.append(Satisfied(wagon_id, part, name, served))
-            continue
+        if (name, wagon_id) in past_by_wagon:
+            served = _serving_train(ctx, request, spec)
+            if served is not None:
+                out.satisfied.append(Satisfied(wagon_id, part, name, served))
+                continue
         test = tests.get(spec.content_hash)
         problem = _test_problem(test, wagon_id, dataset)
         if problem is not None:
@@ -82,21 +86,24 @@ def ready_units(
             continue
         assert test is not None
         avg_gb = test.pss_avg_bytes / GB
-        if avg_gb > policy.two_core_max_avg_pss_gb:
+        if avg_gb > two_core_gb:
             out.wait(
                 wagon_id,
                 [part],
                 name,
                 "memory",
-                f"average PSS {avg_gb:.2f} GB is above the {policy.two_core_max_avg_pss_gb:g} GB "
+                f"average PSS {avg_gb:.2f} GB is above the {two_core_gb:g} GB "
                 "of a 2-core slot: cannot be composed",
             )
             continue
-        short = _short_missing(ctx, dataset, request, spec)
-        if short is not None:
-            out.wait(wagon_id, [part], name, "short-dataset", short)
-            continue
-        unit = units.setdefault(key, Unit(wagon_id, [], spec, test))
+        if dataset.short_datasets:
+            short = _short_missing(ctx, dataset, request, spec)
+            if short is not None:
+                out.wait(wagon_id, [part], name, "short-dataset", short)
+                continue
+        unit = units.get(key)
+        if unit is None:
+            unit = units[key] = Unit(wagon_id, [], spec, test)
         unit.parts.append(part)
     return units
 

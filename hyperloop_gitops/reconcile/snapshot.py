@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping
-from datetime import datetime
 from functools import partial
 
 from hyperloop_gitops.config import Repository
@@ -21,7 +20,7 @@ def snapshot(
     ctx: Context, dataset: Dataset, tag: str, units: list[Unit], taken: set[str]
 ) -> ComposedTrain:
     """The frozen train: full_config, content hashes, input list digest, estimate, id."""
-    repository, now = ctx.repository, ctx.now
+    repository = ctx.repository
     build_spec = partial(
         build_train_spec,
         repository,
@@ -51,7 +50,7 @@ def snapshot(
         jobs=inputs.jobs(per_job),
     )
     return ComposedTrain(
-        id=_train_id(now, dataset.name, tag, [w.content_hash for w in wagons], taken),
+        id=_train_id(ctx.train_day, dataset.name, tag, [w.content_hash for w in wagons], taken),
         dataset=dataset.name,
         package_tag=tag,
         target=target(repository, units),
@@ -71,12 +70,12 @@ def _config_hashes(unit: Unit) -> dict[str, str]:
     return {label: unit.spec.config_hash(label) for label in labels}
 
 
-def _train_id(now: datetime, dataset: str, tag: str, hashes: list[str], taken: set[str]) -> str:
+def _train_id(day: str, dataset: str, tag: str, hashes: list[str], taken: set[str]) -> str:
     """``T-<yyyymmdd>-<6 digits from a hash of dataset, tag and wagon hashes>``, the next
-    number up when another train already has it (so the same composition gets the same id)."""
+    number up when another train already has it (so the same composition gets the same id).
+    ``day`` is ``T-<yyyymmdd>-``."""
     digest = hashlib.sha256("\n".join([dataset, tag, *sorted(hashes)]).encode()).hexdigest()
     number = int(digest[:12], 16) % 1_000_000
-    day = f"T-{now:%Y%m%d}-"
     for step in range(1_000_000):
         candidate = f"{day}{(number + step) % 1_000_000:06d}"
         if candidate not in taken:

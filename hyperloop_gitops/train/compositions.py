@@ -14,8 +14,11 @@ rewritten by the next save), and a value served from it equals the value compose
 (tests/train/test_compositions.py). Its trust is the state store's: it lives beside it, and
 whoever can write one can write the other.
 
-Layout: one JSON document (default ``.hyperloop/cache/reconcile/compositions.json``),
-written atomically, holding only the entries the last plan used.
+Layout: one file (default ``.hyperloop/cache/reconcile/compositions.json``), written
+atomically, holding only the entries the last plan used: a header line (JSON: format, code
+fingerprint, the sha256 of the next line), then the entries as one line of JSON. The checksum
+stands for checking every entry's shape: what passes it is what :meth:`CompositionCache.save`
+wrote.
 """
 
 from __future__ import annotations
@@ -91,18 +94,20 @@ class CompositionCache:
 
     def _read(self, path: Path) -> dict[str, Any]:
         try:
-            document = json.loads(path.read_bytes())
+            head, _, rest = path.read_bytes().partition(b"\n")
+            body = rest.removesuffix(b"\n")
+            header = json.loads(head)
+            if (
+                not isinstance(header, dict)
+                or header.get("format") != FORMAT
+                or header.get("code") != self._code
+                or header.get("sha256") != hashlib.sha256(body).hexdigest()
+            ):
+                return {}  # another version's, or damaged
+            entries = json.loads(body)
         except (OSError, ValueError):
             return {}
-        if (
-            not isinstance(document, dict)
-            or document.get("format") != FORMAT
-            or document.get("code") != self._code
-            or not isinstance(document.get("entries"), dict)
-        ):
-            return {}
-        entries: dict[str, Any] = document["entries"]
-        return entries
+        return entries if isinstance(entries, dict) else {}
 
     def get(
         self, repository: Repository, wagon_id: str, parts: tuple[Part, ...]
@@ -128,8 +133,9 @@ class CompositionCache:
     ) -> None:
         """Keep a composition made afresh (when the repository knows its files' digests)."""
         files = []
+        digests = _wagon_digests(repository)
         for member in _checked_closure(repository, wagon_id):
-            digest = repository.file_digests.get(("wagon", member))
+            digest = digests.get(member)
             if digest is None:
                 return  # not loaded from files: nothing to check an entry against
             files.append([member, digest])
@@ -141,15 +147,16 @@ class CompositionCache:
         Returns whether it wrote; a cache that cannot be written is left as it was."""
         if self.path is None or (not self._changed and self._used.keys() == self._loaded.keys()):
             return False
-        from hyperloop_gitops.state.atomic import atomic_write_text
+        from hyperloop_gitops.state.atomic import atomic_write_bytes
 
         entries = {
             key: value.entry() if isinstance(value, _Pending) else value
             for key, value in sorted(self._used.items())
         }
-        document = {"format": FORMAT, "code": self._code, "entries": entries}
+        body = json.dumps(entries, separators=(",", ":")).encode()
+        header = {"format": FORMAT, "code": self._code, "sha256": hashlib.sha256(body).hexdigest()}
         try:
-            atomic_write_text(self.path, json.dumps(document, separators=(",", ":")) + "\n")
+            atomic_write_bytes(self.path, json.dumps(header).encode() + b"\n" + body + b"\n")
         except OSError:
             return False
         self._loaded, self._used, self._changed = entries, dict(entries), False
@@ -175,6 +182,14 @@ class _Pending:
         }
 
 
+def _wagon_digests(repository: Repository) -> dict[Any, str]:
+    """The wagon files' digests by wagon id (once per repository)."""
+    table = repository.memo_table("wagon-file-digests")
+    if not table:
+        table.update((k, v) for (kind, k), v in repository.file_digests.items() if kind == "wagon")
+    return table
+
+
 def _key(wagon_id: str, parts: tuple[Part, ...]) -> str:
     # the base is "" (a subwagon's name is never empty), names have no "," or tab
     return wagon_id + "\t" + ",".join(part or "" for part in parts)
@@ -183,28 +198,17 @@ def _key(wagon_id: str, parts: tuple[Part, ...]) -> str:
 def _from_entry(
     repository: Repository, wagon_id: str, parts: tuple[Part, ...], entry: Any
 ) -> Composition | None:
-    digests = repository.file_digests
-    try:
-        for member, digest in entry["files"]:
-            if digests.get(("wagon", member)) != digest:
-                return None
-        labels = tuple(entry["labels"])
-        configs = entry["configs"]
-        parts_run = tuple(entry["parts"])
-        texts = [entry["digests"], entry["requested"], *labels, *configs]
-        if (
-            len(configs) != len(labels)
-            or not all(isinstance(text, str) for text in texts)
-            or not all(part is None or isinstance(part, str) for part in parts_run)
-        ):
-            return None  # damaged: compose afresh
-        return Composition(
-            digests_json=entry["digests"],
-            requested_json=entry["requested"],
-            requested_parts=parts_run,
-            labels=labels,
-            configs=dict(zip(labels, configs, strict=True)),
-            build=lambda: _instances(repository, _requested_parts(repository, {wagon_id: parts})),
-        )
-    except (KeyError, TypeError, ValueError):
-        return None
+    # the entry is as save() wrote it (the file's checksum): no shape to check
+    digests = _wagon_digests(repository)
+    for member, digest in entry["files"]:
+        if digests.get(member) != digest:
+            return None
+    labels = tuple(entry["labels"])
+    return Composition(
+        digests_json=entry["digests"],
+        requested_json=entry["requested"],
+        requested_parts=tuple(entry["parts"]),
+        labels=labels,
+        configs=dict(zip(labels, entry["configs"], strict=True)),
+        build=lambda: _instances(repository, _requested_parts(repository, {wagon_id: parts})),
+    )

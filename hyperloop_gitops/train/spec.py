@@ -338,7 +338,7 @@ class Composition:
         requested_parts: tuple[Part, ...],
         labels: tuple[str, ...],
         build: Callable[[], tuple[tuple[WagonInstance, ...], Mapping[str, tuple[str, ...]]]],
-        configs: Mapping[str, str] | None = None,
+        configs: dict[str, str] | None = None,
     ) -> None:
         self.digests_json = digests_json
         """The instances' digests as a JSON array, in run order."""
@@ -348,7 +348,7 @@ class Composition:
         self.labels = labels
         """Every instance's label, in run order."""
         self._build = build
-        self._configs: dict[str, str] = dict(configs or {})
+        self._configs: dict[str, str] = configs if configs is not None else {}
         self._config_hashes: dict[tuple[str, str], str] = {}
 
     @cached_property
@@ -438,7 +438,7 @@ def wagon_test_parts(repository: Repository, wagon_id: str, dataset: str) -> tup
     wagon = repository.wagon(wagon_id)
     enablement = wagon.enablement(dataset)
     if enablement is not None:
-        return tuple(enablement.parts)
+        return enablement.parts
     return (None, *(s.name for s in wagon.subwagons))
 
 
@@ -458,7 +458,10 @@ def wagon_test_spec(
 
     ``compositions`` (the reconciler's) serves the wagon's composition from an earlier plan
     when none of the files it comes from changed, and keeps a new one for the next plan."""
-    chosen = tuple(parts) if parts is not None else wagon_test_parts(repository, wagon_id, dataset)
+    if parts is None:
+        chosen = wagon_test_parts(repository, wagon_id, dataset)
+    else:
+        chosen = parts if isinstance(parts, tuple) else tuple(parts)
     # the reconciler asks for tens of thousands: the composition of a wagon's parts is looked
     # up by them directly (checked and built once per repository)
     table = repository.memo_table("wagon-test-compositions")
