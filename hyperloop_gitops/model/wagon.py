@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cached_property
 from typing import Annotated, Any, Literal
 
 from pydantic import Field, JsonValue, WithJsonSchema, model_validator
@@ -93,7 +92,7 @@ class Enablement(Model):
             raise ValueError("base: false needs at least one subwagon to run")
         return self
 
-    @cached_property
+    @property
     def package(self) -> PackageChoice:
         if self.tag is not None:
             return PackageChoice("tag", tag=self.tag)
@@ -101,7 +100,7 @@ class Enablement(Model):
             return PackageChoice("latest")
         return PackageChoice("pull_request", pull_request=self.pull_request)
 
-    @cached_property
+    @property
     def parts(self) -> tuple[str | None, ...]:
         """What runs: ``None`` for the base, then the subwagons by name."""
         return (*([None] if self.base else []), *self.subwagons)

@@ -26,10 +26,10 @@ class Unit:
     parts: list[Part]
     spec: TrainSpec
     test: TestSummary
+    analysis: str = field(init=False)
 
-    @cached_property
-    def analysis(self) -> str:
-        return self.wagon_id.split("/", 1)[0]
+    def __post_init__(self) -> None:
+        self.analysis = self.wagon_id.split("/", 1)[0]
 
 
 @dataclass

@@ -6,22 +6,23 @@ are never composed on their own, so their enablements make no requests.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from operator import attrgetter
+from typing import NamedTuple
 
 from hyperloop_gitops.config import Repository
 from hyperloop_gitops.model.wagon import PackageChoice
 from hyperloop_gitops.train import Part
 
 
-@dataclass(frozen=True)
-class Request:
-    """One part of a wagon wanted on a dataset with a package choice."""
+class Request(NamedTuple):
+    """One part of a wagon wanted on a dataset with a package choice (a named tuple: a plan
+    makes one per enabled part, tens of thousands)."""
 
     wagon_id: str
     part: Part
     dataset: str
     choice: PackageChoice
-    enabled_parts: tuple[Part, ...] = field(default=(), compare=False)
+    enabled_parts: tuple[Part, ...] = ()
     """Every part enabled with this one on the dataset: what the wagon test runs."""
 
     @property
@@ -36,13 +37,10 @@ def desired_requests(repository: Repository) -> list[Request]:
         analysis = repository.analyses.get(wagon_id.split("/", 1)[0])
         if analysis is None or analysis.service:
             continue
-        wagon = repository.wagons[wagon_id]
-        for enablement in wagon.enabled:
-            for part in enablement.parts:
-                found.append(
-                    Request(
-                        wagon_id, part, enablement.dataset, enablement.package, enablement.parts
-                    )
-                )
-    # stable: within a wagon and dataset, the parts keep the enablement's order (base first)
-    return sorted(found, key=lambda r: (r.dataset, r.wagon_id))
+        for enablement in repository.wagons[wagon_id].enabled:
+            parts, dataset, choice = enablement.parts, enablement.dataset, enablement.package
+            found.extend(Request(wagon_id, part, dataset, choice, parts) for part in parts)
+    # stable: the wagons come sorted, and within a wagon and dataset the parts keep the
+    # enablement's order (base first)
+    found.sort(key=attrgetter("dataset"))
+    return found

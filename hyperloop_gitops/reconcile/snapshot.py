@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from functools import partial
 
 from hyperloop_gitops.config import Repository
@@ -11,7 +11,7 @@ from hyperloop_gitops.model import Dataset
 from hyperloop_gitops.reconcile.context import Context, Unit
 from hyperloop_gitops.reconcile.packing import target
 from hyperloop_gitops.reconcile.plan import ComposedTrain, Estimate, TrainWagon
-from hyperloop_gitops.train import build_train_spec, part_label
+from hyperloop_gitops.train import TrainSpec, build_train_spec, part_label
 
 HOURS_PER_YEAR = 8766
 
@@ -62,12 +62,34 @@ def snapshot(
     )
 
 
-def _config_hashes(unit: Unit) -> dict[str, str]:
+def _config_hashes(unit: Unit) -> Mapping[str, str]:
     """The configuration hash of each part of the unit, from its wagon test: the digest the
     next plans compare (served, short dataset first). Not the train's own instances: there a
     wagon sharing its task with another runs with a device suffix, which changes no result."""
-    labels = [part_label(unit.wagon_id, p) for p in unit.parts]
-    return {label: unit.spec.config_hash(label) for label in labels}
+    return PartHashes(unit.spec, tuple(part_label(unit.wagon_id, p) for p in unit.parts))
+
+
+class PartHashes(Mapping[str, str]):
+    """Label -> configuration hash of some parts of a wagon test spec, each hashed when first
+    read: only an applied plan and its JSON read them, not the plan people read."""
+
+    def __init__(self, spec: TrainSpec, labels: tuple[str, ...]) -> None:
+        self._spec = spec
+        self._labels = labels
+
+    def __getitem__(self, label: str) -> str:
+        if label not in self._labels:
+            raise KeyError(label)
+        return self._spec.config_hash(label)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._labels)
+
+    def __len__(self) -> int:
+        return len(self._labels)
+
+    def __repr__(self) -> str:
+        return repr(dict(self))
 
 
 def _train_id(day: str, dataset: str, tag: str, hashes: list[str], taken: set[str]) -> str:

@@ -16,9 +16,11 @@ whoever can write one can write the other.
 
 Layout: one file (default ``.hyperloop/cache/reconcile/compositions.json``), written
 atomically, holding only the entries the last plan used: a header line (JSON: format, code
-fingerprint, the sha256 of the next line), then the entries as one line of JSON. The checksum
-stands for checking every entry's shape: what passes it is what :meth:`CompositionCache.save`
-wrote.
+fingerprint, the CRC-32 of the next line), then one line of JSON: ``strings``, every text once
+(ids, labels, digests: most wagons share the same service wagons), and ``entries``, each a list
+of fields of indices into ``strings``. The checksum stands for checking every entry's shape
+(it catches a damaged file, not a forged one): what passes it is what
+:meth:`CompositionCache.save` wrote.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from __future__ import annotations
 import hashlib
 import json
 import sys
+import zlib
 from functools import cache
 from importlib.metadata import version
 from importlib.util import find_spec
@@ -41,7 +44,7 @@ from hyperloop_gitops.train.spec import (
     _requested_parts,
 )
 
-FORMAT = 1
+FORMAT = 2
 
 #: The modules whose code decides a composition's values: how files are parsed and validated,
 #: how a wagon's configuration is resolved, how instances are formed, encoded and hashed.
@@ -77,7 +80,7 @@ def code_fingerprint() -> str:
 
 
 class CompositionCache:
-    """Wagon-test compositions of earlier plans, checked against the files they came from.
+    """Wagon-test compositions of earlier plans, checked against the files they come from.
 
     ``CompositionCache(path)`` reads ``path`` if it is there; :meth:`save` writes what this
     plan used. ``CompositionCache()`` keeps entries in memory only.
@@ -86,13 +89,16 @@ class CompositionCache:
     def __init__(self, path: Path | None = None) -> None:
         self.path = path
         self._code = code_fingerprint()
-        self._loaded: dict[str, Any] = self._read(path) if path is not None else {}
-        self._used: dict[str, Any] = {}
+        self._strings: list[str] = []
+        self._loaded: dict[str, list[Any]] = {}
+        if path is not None:
+            self._read(path)
+        self._used: dict[str, list[Any] | _Entry] = {}
         self._changed = False
         self.hits = 0
         self.misses = 0
 
-    def _read(self, path: Path) -> dict[str, Any]:
+    def _read(self, path: Path) -> None:
         try:
             head, _, rest = path.read_bytes().partition(b"\n")
             body = rest.removesuffix(b"\n")
@@ -101,13 +107,14 @@ class CompositionCache:
                 not isinstance(header, dict)
                 or header.get("format") != FORMAT
                 or header.get("code") != self._code
-                or header.get("sha256") != hashlib.sha256(body).hexdigest()
+                or header.get("crc32") != zlib.crc32(body)
             ):
-                return {}  # another version's, or damaged
-            entries = json.loads(body)
-        except (OSError, ValueError):
-            return {}
-        return entries if isinstance(entries, dict) else {}
+                return  # another version's, or damaged
+            document = json.loads(body)
+            strings, entries = document["strings"], document["entries"]
+        except (OSError, ValueError, TypeError, KeyError):
+            return
+        self._strings, self._loaded = strings, entries
 
     def get(
         self, repository: Repository, wagon_id: str, parts: tuple[Part, ...]
@@ -116,13 +123,33 @@ class CompositionCache:
         its files changed, else ``None``."""
         key = _key(wagon_id, parts)
         entry = self._loaded.get(key)
-        composition = _from_entry(repository, wagon_id, parts, entry) if entry else None
+        composition = self._composition(repository, wagon_id, parts, entry) if entry else None
         if composition is None:
             self.misses += 1
             return None
         self.hits += 1
-        self._used[key] = entry
+        self._used[key] = entry  # type: ignore[assignment]  # not None: a composition came of it
         return composition
+
+    def _composition(
+        self, repository: Repository, wagon_id: str, parts: tuple[Part, ...], entry: list[Any]
+    ) -> Composition | None:
+        # the entry is as save() wrote it (the file's checksum): no shape to check
+        text = self._strings
+        files, digests, labels, configs, [requested], requested_parts = entry
+        current = _wagon_digests(repository)
+        for index in range(0, len(files), 2):
+            if current.get(text[files[index]]) != text[files[index + 1]]:
+                return None
+        names = tuple(text[i] for i in labels)
+        return Composition(
+            digests_json="[" + ",".join([f'"{text[i]}"' for i in digests]) + "]",
+            requested_json=text[requested],
+            requested_parts=tuple(None if i is None else text[i] for i in requested_parts),
+            labels=names,
+            configs={name: f'"{text[i]}"' for name, i in zip(names, configs, strict=True)},
+            build=lambda: _instances(repository, _requested_parts(repository, {wagon_id: parts})),
+        )
 
     def put(
         self,
@@ -138,8 +165,8 @@ class CompositionCache:
             digest = digests.get(member)
             if digest is None:
                 return  # not loaded from files: nothing to check an entry against
-            files.append([member, digest])
-        self._used[_key(wagon_id, parts)] = _Pending(files, composition)
+            files.append((member, digest))
+        self._used[_key(wagon_id, parts)] = _Entry(files, composition)
         self._changed = True
 
     def save(self) -> bool:
@@ -149,37 +176,55 @@ class CompositionCache:
             return False
         from hyperloop_gitops.state.atomic import atomic_write_bytes
 
-        entries = {
-            key: value.entry() if isinstance(value, _Pending) else value
-            for key, value in sorted(self._used.items())
-        }
-        body = json.dumps(entries, separators=(",", ":")).encode()
-        header = {"format": FORMAT, "code": self._code, "sha256": hashlib.sha256(body).hexdigest()}
+        index: dict[str | None, int | None] = {None: None}
+        strings: list[str] = []
+
+        def intern(text: str | None) -> int | None:
+            found = index.get(text, -1)
+            if found == -1:
+                found = index[text] = len(strings)
+                strings.append(text)  # type: ignore[arg-type]  # None is in the index
+            return found
+
+        entries = {}
+        for key, value in sorted(self._used.items()):
+            plain = value.plain() if isinstance(value, _Entry) else self._plain(value)
+            entries[key] = [[intern(text) for text in field] for field in plain]
+        body = json.dumps({"strings": strings, "entries": entries}, separators=(",", ":"))
+        data = body.encode()
+        header = {"format": FORMAT, "code": self._code, "crc32": zlib.crc32(data)}
         try:
-            atomic_write_bytes(self.path, json.dumps(header).encode() + b"\n" + body + b"\n")
+            atomic_write_bytes(self.path, json.dumps(header).encode() + b"\n" + data + b"\n")
         except OSError:
             return False
-        self._loaded, self._used, self._changed = entries, dict(entries), False
+        self._strings, self._loaded, self._changed = strings, entries, False
+        self._used = dict(entries)
         return True
 
+    def _plain(self, entry: list[Any]) -> list[list[str | None]]:
+        text = self._strings
+        return [[None if i is None else text[i] for i in field] for field in entry]
 
-class _Pending:
+
+class _Entry:
     """A composition made in this plan, turned into an entry only when the cache is saved."""
 
-    def __init__(self, files: list[list[str]], composition: Composition) -> None:
+    def __init__(self, files: list[tuple[str, str]], composition: Composition) -> None:
         self.files = files
         self.composition = composition
 
-    def entry(self) -> dict[str, Any]:
+    def plain(self) -> list[list[str | None]]:
+        """The entry's fields as texts: files (member, digest, ...), the instances' digests,
+        labels and configuration digests, the requested labels (as JSON) and parts."""
         composition = self.composition
-        return {
-            "files": self.files,
-            "digests": composition.digests_json,
-            "requested": composition.requested_json,
-            "parts": list(composition.requested_parts),
-            "labels": list(composition.labels),
-            "configs": [composition.config_json(label) for label in composition.labels],
-        }
+        return [
+            [text for pair in self.files for text in pair],
+            json.loads(composition.digests_json),
+            list(composition.labels),
+            [json.loads(composition.config_json(label)) for label in composition.labels],
+            [composition.requested_json],
+            list(composition.requested_parts),
+        ]
 
 
 def _wagon_digests(repository: Repository) -> dict[Any, str]:
@@ -193,22 +238,3 @@ def _wagon_digests(repository: Repository) -> dict[Any, str]:
 def _key(wagon_id: str, parts: tuple[Part, ...]) -> str:
     # the base is "" (a subwagon's name is never empty), names have no "," or tab
     return wagon_id + "\t" + ",".join(part or "" for part in parts)
-
-
-def _from_entry(
-    repository: Repository, wagon_id: str, parts: tuple[Part, ...], entry: Any
-) -> Composition | None:
-    # the entry is as save() wrote it (the file's checksum): no shape to check
-    digests = _wagon_digests(repository)
-    for member, digest in entry["files"]:
-        if digests.get(member) != digest:
-            return None
-    labels = tuple(entry["labels"])
-    return Composition(
-        digests_json=entry["digests"],
-        requested_json=entry["requested"],
-        requested_parts=tuple(entry["parts"]),
-        labels=labels,
-        configs=dict(zip(labels, entry["configs"], strict=True)),
-        build=lambda: _instances(repository, _requested_parts(repository, {wagon_id: parts})),
-    )
