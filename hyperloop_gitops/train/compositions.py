@@ -135,12 +135,10 @@ class CompositionCache:
         self, repository: Repository, wagon_id: str, parts: tuple[Part, ...], entry: list[Any]
     ) -> Composition | None:
         # the entry is as save() wrote it (the file's checksum): no shape to check
+        if not self._files_match(repository, entry):
+            return None
         text = self._strings
-        files, digests, labels, configs, [requested], requested_parts = entry
-        current = _wagon_digests(repository)
-        for index in range(0, len(files), 2):
-            if current.get(text[files[index]]) != text[files[index + 1]]:
-                return None
+        _, digests, labels, configs, [requested], requested_parts = entry
         names = tuple(text[i] for i in labels)
         return Composition(
             digests_json="[" + ",".join([f'"{text[i]}"' for i in digests]) + "]",
@@ -150,6 +148,32 @@ class CompositionCache:
             configs={name: f'"{text[i]}"' for name, i in zip(names, configs, strict=True)},
             build=lambda: _instances(repository, _requested_parts(repository, {wagon_id: parts})),
         )
+
+    def _files_match(self, repository: Repository, entry: list[Any]) -> bool:
+        text, files = self._strings, entry[0]
+        current = _wagon_digests(repository)
+        for index in range(0, len(files), 2):
+            if current.get(text[files[index]]) != text[files[index + 1]]:
+                return False
+        return True
+
+    def keep(
+        self,
+        repository: Repository,
+        wagon_id: str,
+        parts: tuple[Part, ...],
+        composition: Composition,
+    ) -> None:
+        """Note that this plan uses a composition it already had (a repository composes each
+        once): the next save keeps it."""
+        key = _key(wagon_id, parts)
+        if key in self._used:
+            return
+        entry = self._loaded.get(key)
+        if entry is not None and self._files_match(repository, entry):
+            self._used[key] = entry
+        else:
+            self.put(repository, wagon_id, parts, composition)
 
     def put(
         self,

@@ -467,13 +467,17 @@ def wagon_test_spec(
     table = repository.memo_table("wagon-test-compositions")
     composition: Composition | None = table.get((wagon_id, chosen))
     if composition is None:
-        composition = compositions.get(repository, wagon_id, chosen) if compositions else None
+        composition = (
+            compositions.get(repository, wagon_id, chosen) if compositions is not None else None
+        )
         if composition is None:
             requested = _requested_parts(repository, {wagon_id: chosen})
             composition = _composition(repository, requested)
             if compositions is not None:
                 compositions.put(repository, wagon_id, chosen, composition)
         table[(wagon_id, chosen)] = composition
+    elif compositions is not None:
+        compositions.keep(repository, wagon_id, chosen, composition)  # a second plan
     return _spec(repository, composition, dataset, package_tag, data_dir=data_dir, context=context)
 
 
