@@ -46,6 +46,9 @@ from hyperloop_gitops.train.spec import (
 
 FORMAT = 2
 
+#: See :meth:`CompositionCache.save`.
+REWRITE_RATIO = 50
+
 #: The modules whose code decides a composition's values: how files are parsed and validated,
 #: how a wagon's configuration is resolved, how instances are formed, encoded and hashed.
 CACHED_CODE = (
@@ -94,7 +97,6 @@ class CompositionCache:
         if path is not None:
             self._read(path)
         self._used: dict[str, list[Any] | _Entry] = {}
-        self._changed = False
         self.hits = 0
         self.misses = 0
 
@@ -191,12 +193,21 @@ class CompositionCache:
                 return  # not loaded from files: nothing to check an entry against
             files.append((member, digest))
         self._used[_key(wagon_id, parts)] = _Entry(files, composition)
-        self._changed = True
 
     def save(self) -> bool:
-        """Write the entries this plan used, atomically, if they differ from the file's.
-        Returns whether it wrote; a cache that cannot be written is left as it was."""
-        if self.path is None or (not self._changed and self._used.keys() == self._loaded.keys()):
+        """Write the entries this plan used, atomically, when enough differ from the file's.
+        Returns whether it wrote; a cache that cannot be written is left as it was.
+
+        Rewriting the whole file costs about what composing a fiftieth of its entries does,
+        so after a merge that changed a few wagons the file is left as it is (the next plan
+        composes those few again): it is rewritten once the entries made or no longer used
+        exceed a fiftieth of those used, or when there was no sound file to read.
+        """
+        if self.path is None or not self._used:
+            return False
+        made = sum(1 for value in self._used.values() if isinstance(value, _Entry))
+        dropped = len(self._loaded.keys() - self._used.keys())
+        if self._loaded and (made + dropped) * REWRITE_RATIO <= len(self._used):
             return False
         from hyperloop_gitops.state.atomic import atomic_write_bytes
 
@@ -221,7 +232,7 @@ class CompositionCache:
             atomic_write_bytes(self.path, json.dumps(header).encode() + b"\n" + data + b"\n")
         except OSError:
             return False
-        self._strings, self._loaded, self._changed = strings, entries, False
+        self._strings, self._loaded = strings, entries
         self._used = dict(entries)
         return True
 
@@ -245,7 +256,7 @@ class _Entry:
             [text for pair in self.files for text in pair],
             json.loads(composition.digests_json),
             list(composition.labels),
-            [json.loads(composition.config_json(label)) for label in composition.labels],
+            [composition.config_json(label)[1:-1] for label in composition.labels],  # "hex"
             [composition.requested_json],
             list(composition.requested_parts),
         ]

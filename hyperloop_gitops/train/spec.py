@@ -359,6 +359,15 @@ class Composition:
     def instances(self) -> tuple[WagonInstance, ...]:
         return self._built[0]
 
+    @cached_property
+    def _by_label(self) -> tuple[dict[str, WagonInstance], dict[str, WagonInstance]]:
+        """The instances by label, and the bases by wagon id."""
+        instances = self.instances
+        return (
+            {i.label: i for i in instances},
+            {i.wagon_id: i for i in instances if i.subwagon is None},
+        )
+
     @property
     def closures(self) -> Mapping[str, tuple[str, ...]]:
         return self._built[1]
@@ -367,8 +376,8 @@ class Composition:
         """The digest of the instance ``label`` with its dependencies (no tag), as JSON."""
         found = self._configs.get(label)
         if found is None:
-            instance = {i.label: i for i in self.instances}[label]
-            bases = {i.wagon_id: i for i in self.instances if i.subwagon is None}
+            by_label, bases = self._by_label
+            instance = by_label[label]
             dependencies = (bases[d].digest for d in self.closures[instance.wagon_id])
             digest = hash_object({"wagon": instance.digest, "dependencies": _array(dependencies)})
             found = self._configs[label] = canonical_json(digest)

@@ -7,10 +7,12 @@ import dataclasses
 import json
 from pathlib import Path
 
+import pytest
+
 from hyperloop_gitops.config import Repository
 from hyperloop_gitops.reconcile import Plan, TestSummary, compose_plan, plan_json
 from hyperloop_gitops.reconcile.apply import Reconciler
-from hyperloop_gitops.train import wagon_test_spec
+from hyperloop_gitops.train import compositions, wagon_test_spec
 from hyperloop_gitops.train.compositions import CompositionCache
 from tests.reconcile.conftest import NOW, T2, Config, dataset, wagon
 
@@ -178,3 +180,40 @@ def test_the_reconciler_keeps_its_cache_under_hyperloop(config: Config) -> None:
     assert sorted(json.loads(path.read_bytes().partition(b"\n")[2])["entries"]) == sorted(entries)
     again = Reconciler.open(config.load()).plan(NOW)
     assert _json(again) == _json(plan)
+
+
+def test_a_few_changed_entries_leave_the_file_as_it_is(
+    config: Config, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _config(config)
+    path = tmp_path / "compositions.json"
+    cache = CompositionCache(path)
+    _plan(config.load(), cache)
+    assert cache.save()
+    written = path.read_bytes()
+
+    # rewrite only when the entries made exceed the entries used / ratio: with 4 used and a
+    # ratio of 2, a1's 2 new entries are not enough
+    monkeypatch.setattr(compositions, "REWRITE_RATIO", 2)
+    config.write({A1: wagon("a1", A1_ENABLED, subwagons=TIGHT, option=0.7)})
+    for _ in range(2):  # the next plan composes the same two again
+        changed = config.load()
+        cache = CompositionCache(path)
+        assert _json(_plan(changed, cache)) == _json(_plan(changed))
+        assert (cache.hits, cache.misses) == (2, 2)
+        assert cache.save() is False
+        assert path.read_bytes() == written
+    # b1 changes too: 3 of 4 made, the file is rewritten and serves every entry again
+    config.write(
+        {
+            "config/analyses/cf/wagons/b1.yaml": wagon(
+                "b1", "[{dataset: D, latest: true}]", option=0.6
+            )
+        }
+    )
+    cache = CompositionCache(path)
+    _plan(config.load(), cache)
+    assert cache.save()
+    cache = CompositionCache(path)
+    _plan(config.load(), cache)
+    assert (cache.hits, cache.misses) == (4, 0)
