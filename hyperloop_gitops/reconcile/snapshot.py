@@ -21,19 +21,12 @@ def snapshot(
 ) -> ComposedTrain:
     """The frozen train: full_config, content hashes, input list digest, estimate, id."""
     repository = ctx.repository
-    build_spec = partial(
-        build_train_spec,
-        repository,
-        {u.wagon_id: tuple(u.parts) for u in units},
-        dataset.name,
-        tag,
-        context=ctx.spec_context(dataset.name),
-    )
+    build_spec = partial(_build_spec, ctx, dataset.name, tag, units)
     wagons = tuple(
         TrainWagon(
             id=u.wagon_id,
             base=None in u.parts,
-            subwagons=tuple(p for p in u.parts if p is not None),
+            subwagons=tuple(filter(None, u.parts)),  # the parts but the base (None)
             content_hash=u.spec.content_hash,
             config_hashes=_config_hashes(u),
         )
@@ -41,13 +34,12 @@ def snapshot(
     )
     inputs = ctx.dataset_inputs(dataset.name)
     policy = repository.settings.policy
-    cpu = sum(u.test.cpu_years for u in units)
-    per_job = repository.settings.backends.jalien.max_input_files_per_job
+    cpu = sum([u.test.cpu_years for u in units])
     estimate = Estimate(
         cpu_years=cpu,
-        output_bytes=sum(u.test.output_bytes for u in units),
+        output_bytes=sum([u.test.output_bytes for u in units]),
         co2_kg=cpu * HOURS_PER_YEAR * policy.cpu_watts_per_core / 1000 * policy.kg_co2_per_kwh,
-        jobs=inputs.jobs(per_job),
+        jobs=inputs.jobs(repository.settings.backends.jalien.max_input_files_per_job),
     )
     return ComposedTrain(
         id=_train_id(ctx.train_day, dataset.name, tag, [w.content_hash for w in wagons], taken),
@@ -59,6 +51,17 @@ def snapshot(
         inputs=inputs,
         estimate=estimate,
         short_for=_short_for(repository).get(dataset.name, ()),
+    )
+
+
+def _build_spec(ctx: Context, dataset: str, tag: str, units: list[Unit]) -> TrainSpec:
+    """The train's spec (its full_config and hashes): built when applied or written as JSON."""
+    return build_train_spec(
+        ctx.repository,
+        {u.wagon_id: tuple(u.parts) for u in units},
+        dataset,
+        tag,
+        context=ctx.spec_context(dataset),
     )
 
 
