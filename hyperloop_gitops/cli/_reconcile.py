@@ -65,6 +65,12 @@ def _open(
     show_default=True,
     help="Seconds to wait for another reconciler to finish.",
 )
+@click.option(
+    "--no-cache",
+    is_flag=True,
+    help="Compose every wagon test afresh: neither read nor write the composition cache "
+    "(.hyperloop/cache/reconcile; the plan is the same, only slower).",
+)
 @_state_dir
 @click.pass_obj
 def reconcile(
@@ -76,6 +82,7 @@ def reconcile(
     watch: bool,
     backend: str | None,
     wait_s: float,
+    no_cache: bool,
     state_dir: Path | None,
 ) -> None:
     """Compare the enabled wagons with the trains that exist; show the plan, or --apply it.
@@ -83,6 +90,8 @@ def reconcile(
     The plan lists trains to submit (wagons, package tag, target, estimated CPU, output and
     CO2), requests waiting and why, and trains to kill. Nothing changes without --apply.
     One reconciler at a time: a second one waits --wait seconds, then exits with a message.
+    What a plan composes is kept for the next one in .hyperloop/cache/reconcile, checked
+    against every file it comes from (safe to delete; --no-cache ignores it).
 
     Exit status: 0 nothing to do (or applied), 3 the plan has changes (without --apply),
     1 an error.
@@ -91,6 +100,7 @@ def reconcile(
     from hyperloop_gitops.state import StateLock
 
     reconciler = _open(obj, state_dir, backend, quiet=as_json)
+    reconciler.use_cache = not no_cache
     lock = StateLock(reconciler.state.lock_path, blocking=wait_s > 0, timeout_s=wait_s)
     with lock:
         plan = reconciler.plan()

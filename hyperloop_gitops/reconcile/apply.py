@@ -114,6 +114,8 @@ class Reconciler:
     actor: str = "reconciler"
     progress: Progress = _quiet
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+    use_cache: bool = True
+    """Keep wagon-test compositions between plans (``layout.compositions_file``)."""
     state: StateStore = field(init=False)
     results: ResultStore = field(init=False)
 
@@ -144,7 +146,7 @@ class Reconciler:
         """The plan now, from stored test results and train runs. Changes nothing."""
         tests = {r.content_hash: TestSummary.from_result(r) for r in self.results.all()}
         trains = [PastTrain.from_train_run(t) for t in self.state.trains()]
-        compositions = CompositionCache(self.layout.compositions_file)
+        compositions = CompositionCache(self.layout.compositions_file) if self.use_cache else None
         plan = compose_plan(
             self.repository,
             tests=tests,
@@ -153,7 +155,8 @@ class Reconciler:
             data_dir=self.layout.data_dir,
             compositions=compositions,
         )
-        compositions.save()
+        if compositions is not None:
+            compositions.save()
         return plan
 
     # -- applying ----------------------------------------------------------------------------

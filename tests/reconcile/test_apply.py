@@ -134,6 +134,22 @@ def test_a_train_runs_to_a_merged_output_equal_to_the_sum_of_its_jobs(prepared: 
     assert "0 trains to submit" in again.stdout
 
 
+def test_the_plan_keeps_its_compositions_unless_told_not_to(prepared: Path, tmp_path: Path) -> None:
+    root = tmp_path / "repo"
+    shutil.copytree(prepared, root)
+    cache = root / ".hyperloop" / "cache" / "reconcile" / "compositions.json"
+    assert cache.is_file()  # the apply that prepared the repository wrote it
+    shutil.rmtree(cache.parent)
+    bare = _cli(root, "reconcile", "--no-cache")
+    assert not cache.exists()
+    cached = _cli(root, "reconcile")
+    assert cache.is_file()
+    served = _cli(root, "reconcile")
+    assert bare.returncode == cached.returncode == served.returncode == 0, bare.stderr
+    assert bare.stdout == cached.stdout == served.stdout
+    assert "--no-cache" in _cli(root, "reconcile", "--help").stdout
+
+
 @pytest.mark.parametrize("point", [p for p in FAULT_POINTS if p != "after-test"])
 def test_a_crash_at_any_step_then_a_rerun_gives_exactly_one_train(
     prepared: Path, tmp_path: Path, point: str
