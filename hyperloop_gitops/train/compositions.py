@@ -86,7 +86,8 @@ class CompositionCache:
     """Wagon-test compositions of earlier plans, checked against the files they come from.
 
     ``CompositionCache(path)`` reads ``path`` if it is there; :meth:`save` writes what this
-    plan used. ``CompositionCache()`` keeps entries in memory only.
+    plan used. ``CompositionCache()`` (no file) serves nothing and saves nothing: it only
+    counts what a plan composes.
     """
 
     def __init__(self, path: Path | None = None) -> None:
