@@ -29,6 +29,7 @@ import hashlib
 import json
 import sys
 import zlib
+from collections.abc import Callable, Mapping
 from functools import cache
 from importlib.metadata import version
 from importlib.util import find_spec
@@ -36,13 +37,10 @@ from pathlib import Path
 from typing import Any
 
 from hyperloop_gitops.config import Repository
-from hyperloop_gitops.train.spec import (
-    Composition,
-    Part,
-    _checked_closure,
-    _instances,
-    _requested_parts,
-)
+from hyperloop_gitops.train.spec import Composition, Part, WagonInstance
+
+Build = Callable[[], tuple[tuple[WagonInstance, ...], Mapping[str, tuple[str, ...]]]]
+"""Builds a composition's instances and closures when something asks for them."""
 
 FORMAT = 2
 
@@ -120,13 +118,13 @@ class CompositionCache:
         self._strings, self._loaded = strings, entries
 
     def get(
-        self, repository: Repository, wagon_id: str, parts: tuple[Part, ...]
+        self, repository: Repository, wagon_id: str, parts: tuple[Part, ...], build: Build
     ) -> Composition | None:
         """The composition of ``wagon_id``'s ``parts`` if an earlier plan kept it and none of
-        its files changed, else ``None``."""
+        its files changed, else ``None``. ``build`` makes its instances if they are asked for."""
         key = _key(wagon_id, parts)
         entry = self._loaded.get(key)
-        composition = self._composition(repository, wagon_id, parts, entry) if entry else None
+        composition = self._composition(repository, entry, build) if entry else None
         if composition is None:
             self.misses += 1
             return None
@@ -135,7 +133,7 @@ class CompositionCache:
         return composition
 
     def _composition(
-        self, repository: Repository, wagon_id: str, parts: tuple[Part, ...], entry: list[Any]
+        self, repository: Repository, entry: list[Any], build: Build
     ) -> Composition | None:
         # the entry is as save() wrote it (the file's checksum): no shape to check
         if not self._files_match(repository, entry):
@@ -149,7 +147,7 @@ class CompositionCache:
             requested_parts=tuple(None if i is None else text[i] for i in requested_parts),
             labels=names,
             configs={name: f'"{text[i]}"' for name, i in zip(names, configs, strict=True)},
-            build=lambda: _instances(repository, _requested_parts(repository, {wagon_id: parts})),
+            build=build,
         )
 
     def _files_match(self, repository: Repository, entry: list[Any]) -> bool:
@@ -188,7 +186,7 @@ class CompositionCache:
         """Keep a composition made afresh (when the repository knows its files' digests)."""
         files = []
         digests = _wagon_digests(repository)
-        for member in _checked_closure(repository, wagon_id):
+        for member in repository.dependency_closure(wagon_id):  # checked when it was composed
             digest = digests.get(member)
             if digest is None:
                 return  # not loaded from files: nothing to check an entry against

@@ -167,9 +167,10 @@ class TrainSpec:
     package_tag: str
     context: SpecContext
     content_hash: str
-    composition: Composition = field(repr=False)
+    composition: Composition = field(repr=False, compare=False)
     """What the spec runs whatever the dataset and tag, shared by every spec of the same
-    wagons (a wagon's tests on all its datasets); it keeps their config hashes."""
+    wagons (a wagon's tests on all its datasets); it keeps their config hashes. Not compared:
+    the content hash covers it."""
 
     @property
     def instances(self) -> tuple[WagonInstance, ...]:
@@ -477,7 +478,14 @@ def wagon_test_spec(
     composition: Composition | None = table.get((wagon_id, chosen))
     if composition is None:
         composition = (
-            compositions.get(repository, wagon_id, chosen) if compositions is not None else None
+            compositions.get(
+                repository,
+                wagon_id,
+                chosen,
+                partial(_wagon_test_instances, repository, wagon_id, chosen),
+            )
+            if compositions is not None
+            else None
         )
         if composition is None:
             requested = _requested_parts(repository, {wagon_id: chosen})
@@ -488,6 +496,13 @@ def wagon_test_spec(
     elif compositions is not None:
         compositions.keep(repository, wagon_id, chosen, composition)  # a second plan
     return _spec(repository, composition, dataset, package_tag, data_dir=data_dir, context=context)
+
+
+def _wagon_test_instances(
+    repository: Repository, wagon_id: str, parts: tuple[Part, ...]
+) -> tuple[tuple[WagonInstance, ...], Mapping[str, tuple[str, ...]]]:
+    """What a wagon test of ``parts`` runs (for a composition served without its instances)."""
+    return _instances(repository, _requested_parts(repository, {wagon_id: parts}))
 
 
 def _requested_parts(
