@@ -69,11 +69,13 @@ def _compose(
     composed: list[ComposedTrain] = []
     composed_on: dict[str, list[ComposedTrain]] = {}
     taken = {t.id for t in trains}
-    # units by (dataset, tag), each group in wagon order: one pass over the sorted units
+    # units by (dataset, tag), each group in wagon order: the units come in the requests'
+    # order (by dataset, then wagon), so only the groups need sorting
     groups: dict[tuple[str, str], list[Unit]] = {}
-    for key, unit in sorted(units.items()):
-        groups.setdefault(key[:2], []).append(unit)
-    for (dataset_name, tag), group in groups.items():
+    for (dataset_name, tag, _), unit in units.items():
+        groups.setdefault((dataset_name, tag), []).append(unit)
+    for dataset_name, tag in sorted(groups):
+        group = groups[(dataset_name, tag)]
         dataset = repository.datasets[dataset_name]
         past = by_dataset.get(dataset_name, [])
         if not gate(ctx, dataset, group, past):

@@ -17,9 +17,12 @@ whoever can write one can write the other.
 Layout: one file (default ``.hyperloop/cache/reconcile/compositions.json``), written
 atomically, holding only the entries the last plan used: a header line (JSON: format, code
 fingerprint, the CRC-32 of the next line), then one line of JSON: ``strings``, every text once
-(ids, labels, digests: most wagons share the same service wagons), and ``entries``, each a list
-of fields of indices into ``strings``. The checksum stands for checking every entry's shape
-(it catches a damaged file, not a forged one): what passes it is what
+(ids, labels, digests: most wagons share the same service wagons); ``files``, each wagon's
+file digest as the entries were made (pairs of indices into ``strings``); and ``entries``, each
+a list of indices into ``strings`` (the wagons of its closure, its instances' digests, its
+requested labels) and a JSON text of what a plan seldom reads (labels, configuration digests,
+requested parts), decoded when read. The checksum stands for checking every entry's shape (it
+catches a damaged file, not a forged one): what passes it is what
 :meth:`CompositionCache.save` wrote.
 """
 
@@ -29,20 +32,17 @@ import hashlib
 import json
 import sys
 import zlib
-from collections.abc import Callable, Mapping
-from functools import cache
+from collections.abc import Sequence
+from functools import cache, partial
 from importlib.metadata import version
 from importlib.util import find_spec
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from hyperloop_gitops.config import Repository
-from hyperloop_gitops.train.spec import Composition, Part, WagonInstance
+from hyperloop_gitops.train.spec import Build, Composition, Names, Part
 
-Build = Callable[[], tuple[tuple[WagonInstance, ...], Mapping[str, tuple[str, ...]]]]
-"""Builds a composition's instances and closures when something asks for them."""
-
-FORMAT = 2
+FORMAT = 3
 
 #: See :meth:`CompositionCache.save`.
 REWRITE_RATIO = 50
@@ -92,10 +92,12 @@ class CompositionCache:
         self.path = path
         self._code = code_fingerprint()
         self._strings: list[str] = []
+        self._files: dict[int, int] = {}
         self._loaded: dict[str, list[Any]] = {}
         if path is not None:
             self._read(path)
-        self._used: dict[str, list[Any] | _Entry] = {}
+        self._stale: tuple[Repository, set[int]] | None = None
+        self._used: dict[str, list[Any] | _Made] = {}
         self.hits = 0
         self.misses = 0
 
@@ -112,10 +114,11 @@ class CompositionCache:
             ):
                 return  # another version's, or damaged
             document = json.loads(body)
-            strings, entries = document["strings"], document["entries"]
+            strings, files, entries = document["strings"], document["files"], document["entries"]
         except (OSError, ValueError, TypeError, KeyError):
             return
         self._strings, self._loaded = strings, entries
+        self._files = dict(zip(files[::2], files[1::2], strict=True))
 
     def get(
         self, repository: Repository, wagon_id: str, parts: tuple[Part, ...], build: Build
@@ -124,39 +127,33 @@ class CompositionCache:
         its files changed, else ``None``. ``build`` makes its instances if they are asked for."""
         key = _key(wagon_id, parts)
         entry = self._loaded.get(key)
-        composition = self._composition(repository, entry, build) if entry else None
-        if composition is None:
+        if entry is None or not self._files_match(repository, entry):
             self.misses += 1
             return None
         self.hits += 1
-        self._used[key] = entry  # type: ignore[assignment]  # not None: a composition came of it
-        return composition
-
-    def _composition(
-        self, repository: Repository, entry: list[Any], build: Build
-    ) -> Composition | None:
+        self._used[key] = entry
         # the entry is as save() wrote it (the file's checksum): no shape to check
-        if not self._files_match(repository, entry):
-            return None
         text = self._strings
-        _, digests, labels, configs, [requested], requested_parts = entry
-        names = tuple(text[i] for i in labels)
+        _, digests, requested, names = entry
         return Composition(
-            digests_json="[" + ",".join([f'"{text[i]}"' for i in digests]) + "]",
+            digests_json="[" + ",".join([text[i] for i in digests]) + "]",
             requested_json=text[requested],
-            requested_parts=tuple(None if i is None else text[i] for i in requested_parts),
-            labels=names,
-            configs={name: f'"{text[i]}"' for name, i in zip(names, configs, strict=True)},
             build=build,
+            names=partial(_names, text, names),
         )
 
     def _files_match(self, repository: Repository, entry: list[Any]) -> bool:
-        text, files = self._strings, entry[0]
-        current = _wagon_digests(repository)
-        for index in range(0, len(files), 2):
-            if current.get(text[files[index]]) != text[files[index + 1]]:
-                return False
-        return True
+        """None of the files of the entry's wagons changed since the file was written."""
+        stale = self._stale_files(repository)
+        return not stale or stale.isdisjoint(entry[0])
+
+    def _stale_files(self, repository: Repository) -> set[int]:
+        """The wagons (indices into ``strings``) whose file is not as it was (or is gone)."""
+        if self._stale is None or self._stale[0] is not repository:
+            text, current = self._strings, _wagon_digests(repository)
+            stale = {m for m, d in self._files.items() if current.get(text[m]) != text[d]}
+            self._stale = repository, stale
+        return self._stale[1]
 
     def keep(
         self,
@@ -191,7 +188,7 @@ class CompositionCache:
             if digest is None:
                 return  # not loaded from files: nothing to check an entry against
             files.append((member, digest))
-        self._used[_key(wagon_id, parts)] = _Entry(files, composition)
+        self._used[_key(wagon_id, parts)] = _Made(files, composition)
 
     def save(self) -> bool:
         """Write the entries this plan used, atomically, when enough differ from the file's.
@@ -204,7 +201,7 @@ class CompositionCache:
         """
         if self.path is None or not self._used:
             return False
-        made = sum(1 for value in self._used.values() if isinstance(value, _Entry))
+        made = sum(1 for value in self._used.values() if isinstance(value, _Made))
         dropped = len(self._loaded.keys() - self._used.keys())
         if self._loaded and (made + dropped) * REWRITE_RATIO <= len(self._used):
             return False
@@ -220,45 +217,93 @@ class CompositionCache:
                 strings.append(text)  # type: ignore[arg-type]  # None is in the index
             return found
 
-        entries = {}
+        files: dict[int | None, int | None] = {}
+        entries: dict[str, list[Any]] = {}
         for key, value in sorted(self._used.items()):
-            plain = value.plain() if isinstance(value, _Entry) else self._plain(value)
-            entries[key] = [[intern(text) for text in field] for field in plain]
-        body = json.dumps({"strings": strings, "entries": entries}, separators=(",", ":"))
-        data = body.encode()
+            plain = value.plain() if isinstance(value, _Made) else self._plain(value)
+            members = []
+            for member, digest in plain.files:
+                members.append(found := intern(member))
+                files[found] = intern(digest)
+            names = [[intern(t) for t in plain.labels], [intern(t) for t in plain.configs]]
+            names.append([intern(t) for t in plain.requested_parts])
+            entries[key] = [
+                members,
+                [intern(t) for t in plain.digests],
+                intern(plain.requested_json),
+                json.dumps(names, separators=(",", ":")),
+            ]
+        pairs = [i for pair in sorted(files.items()) for i in pair]
+        document = {"strings": strings, "files": pairs, "entries": entries}
+        data = json.dumps(document, separators=(",", ":")).encode()
         header = {"format": FORMAT, "code": self._code, "crc32": zlib.crc32(data)}
         try:
             atomic_write_bytes(self.path, json.dumps(header).encode() + b"\n" + data + b"\n")
         except OSError:
             return False
         self._strings, self._loaded = strings, entries
+        self._files = {m: d for m, d in files.items() if m is not None and d is not None}
+        self._stale = None
         self._used = dict(entries)
         return True
 
-    def _plain(self, entry: list[Any]) -> list[list[str | None]]:
+    def _plain(self, entry: list[Any]) -> _Plain:
+        """An entry read from the file, as texts."""
         text = self._strings
-        return [[None if i is None else text[i] for i in field] for field in entry]
+        members, digests, requested, names = entry
+        files = [(text[m], text[self._files[m]]) for m in members]
+        parts, labels, configs = _names(text, names)
+        return _Plain(
+            files, _texts(text, digests), text[requested], parts, labels, list(configs.values())
+        )
 
 
-class _Entry:
-    """A composition made in this plan, turned into an entry only when the cache is saved."""
+def _names(text: list[str], names: str) -> Names:
+    """An entry's requested parts, labels and configuration digests, decoded when read."""
+    labels, configs, parts = json.loads(names)
+    label_texts = tuple(_texts(text, labels))
+    return (
+        tuple(None if i is None else text[i] for i in parts),
+        label_texts,
+        dict(zip(label_texts, _texts(text, configs), strict=True)),
+    )
 
-    def __init__(self, files: list[tuple[str, str]], composition: Composition) -> None:
-        self.files = files
-        self.composition = composition
 
-    def plain(self) -> list[list[str | None]]:
-        """The entry's fields as texts: files (member, digest, ...), the instances' digests,
-        labels and configuration digests, the requested labels (as JSON) and parts."""
+def _texts(text: list[str], indices: list[int]) -> list[str]:
+    return [text[i] for i in indices]
+
+
+class _Made(NamedTuple):
+    """A composition made in this plan: an entry only when the cache is saved."""
+
+    files: list[tuple[str, str]]
+    """The closure's wagons with their file digests."""
+    composition: Composition
+
+    def plain(self) -> _Plain:
         composition = self.composition
-        return [
-            [text for pair in self.files for text in pair],
-            json.loads(composition.digests_json),
-            list(composition.labels),
-            [composition.config_json(label)[1:-1] for label in composition.labels],  # "hex"
-            [composition.requested_json],
-            list(composition.requested_parts),
-        ]
+        labels = composition.labels
+        return _Plain(
+            self.files,
+            [f'"{digest}"' for digest in json.loads(composition.digests_json)],
+            composition.requested_json,
+            composition.requested_parts,
+            labels,
+            [composition.config_json(label) for label in labels],
+        )
+
+
+class _Plain(NamedTuple):
+    """An entry as texts, to be written."""
+
+    files: list[tuple[str, str]]
+    digests: list[str]
+    """The instances' digests as JSON texts (quoted), in run order."""
+    requested_json: str
+    requested_parts: Sequence[Part]
+    labels: Sequence[str]
+    configs: Sequence[str]
+    """The configuration digests as JSON texts, in the labels' order."""
 
 
 def _wagon_digests(repository: Repository) -> dict[Any, str]:

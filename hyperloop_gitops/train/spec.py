@@ -127,10 +127,21 @@ class SpecContext:
     dataset_identity: Mapping[str, Any]
     policy: Mapping[str, Any]
 
+    _heads: dict[str, str] = field(default_factory=dict, init=False, repr=False, compare=False)
+
     @cached_property
     def digest_json(self) -> str:
         """:attr:`digest` as canonical JSON (it is hashed into every spec on the dataset)."""
         return canonical_json(self.digest)
+
+    def hash_head(self, tag: str) -> str:
+        """The start of the hash text of every spec on the dataset with ``tag`` (see _spec)."""
+        found = self._heads.get(tag)
+        if found is None:
+            found = self._heads[tag] = (
+                f'{{"context":{self.digest_json},"package_tag":{canonical_json(tag)},'
+            )
+        return found
 
     @cached_property
     def digest(self) -> str:
@@ -298,18 +309,15 @@ def _spec(
     data_dir: Path | None,
     context: SpecContext | None,
 ) -> TrainSpec:
-    repository.dataset(dataset)
     if context is None:
+        repository.dataset(dataset)
         context = spec_context(repository, dataset, data_dir=data_dir)
     elif context.dataset != dataset:
         raise WorkflowError(f"a spec context of {context.dataset} used for {dataset}")
     tag = short_tag(package_tag)
     # hash_object({"context", "package_tag", "requested", "wagons"}), its keys in order spelled
     # out: the reconciler hashes tens of thousands (tests/train/test_memo.py checks they agree)
-    text = (
-        f'{{"context":{context.digest_json},"package_tag":{canonical_json(tag)},'
-        f'"requested":{composition.requested_json},"wagons":{composition.digests_json}}}'
-    )
+    text = context.hash_head(tag) + composition.hash_tail
     train_hash = hashlib.sha256(text.encode("utf-8")).hexdigest()
     return TrainSpec(
         dataset=dataset,
@@ -320,6 +328,14 @@ def _spec(
     )
 
 
+Names = tuple[tuple[Part, ...], tuple[str, ...], dict[str, str]]
+"""A composition's requested parts, every instance's label (run order), and the
+configuration digests (label -> JSON text) known so far."""
+
+Build = Callable[[], tuple[tuple[WagonInstance, ...], Mapping[str, tuple[str, ...]]]]
+"""Builds a composition's instances and each wagon's dependency closure."""
+
+
 class Composition:
     """What a set of requested parts runs, whatever the dataset and tag: the instances in run
     order, each wagon's dependencies, their identity digests and configuration digests (a
@@ -328,7 +344,8 @@ class Composition:
     Made from the instances (:func:`_new_composition`), or for a wagon test from an entry of a
     :class:`~hyperloop_gitops.train.compositions.CompositionCache` that an earlier plan wrote:
     then the instances are built only if something asks for them (a test to run, a train to
-    apply), and a plan that only hashes never reads the wagons' configurations.
+    apply), its names only when read (``names``), and a plan that only hashes never reads the
+    wagons' configurations.
     """
 
     def __init__(
@@ -336,29 +353,48 @@ class Composition:
         *,
         digests_json: str,
         requested_json: str,
-        requested_parts: tuple[Part, ...],
-        labels: tuple[str, ...],
-        build: Callable[[], tuple[tuple[WagonInstance, ...], Mapping[str, tuple[str, ...]]]],
-        configs: dict[str, str] | None = None,
+        build: Build,
+        names: Callable[[], Names] | None = None,
     ) -> None:
         self.digests_json = digests_json
         """The instances' digests as a JSON array, in run order."""
         self.requested_json = requested_json
         """The requested instances' labels as a JSON array."""
-        self.requested_parts = requested_parts
-        self.labels = labels
-        """Every instance's label, in run order."""
+        self.hash_tail = f'"requested":{requested_json},"wagons":{digests_json}}}'
+        """The end of a spec's hash text: what the composition adds to the dataset and tag."""
         self._build = build
-        self._configs: dict[str, str] = configs if configs is not None else {}
+        self._names = names
         self._config_hashes: dict[tuple[str, str], str] = {}
 
     @cached_property
     def _built(self) -> tuple[tuple[WagonInstance, ...], Mapping[str, tuple[str, ...]]]:
         return self._build()
 
+    @cached_property
+    def _named(self) -> Names:
+        if self._names is not None:
+            return self._names()
+        instances = self.instances
+        parts = tuple(i.subwagon for i in instances if i.requested)
+        return parts, tuple(i.label for i in instances), {}
+
     @property
     def instances(self) -> tuple[WagonInstance, ...]:
         return self._built[0]
+
+    @property
+    def closures(self) -> Mapping[str, tuple[str, ...]]:
+        return self._built[1]
+
+    @property
+    def requested_parts(self) -> tuple[Part, ...]:
+        """The parts of the instances asked for, in run order."""
+        return self._named[0]
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        """Every instance's label, in run order."""
+        return self._named[1]
 
     @cached_property
     def _by_label(self) -> tuple[dict[str, WagonInstance], dict[str, WagonInstance]]:
@@ -369,19 +405,16 @@ class Composition:
             {i.wagon_id: i for i in instances if i.subwagon is None},
         )
 
-    @property
-    def closures(self) -> Mapping[str, tuple[str, ...]]:
-        return self._built[1]
-
     def config_json(self, label: str) -> str:
         """The digest of the instance ``label`` with its dependencies (no tag), as JSON."""
-        found = self._configs.get(label)
+        configs = self._named[2]
+        found = configs.get(label)
         if found is None:
             by_label, bases = self._by_label
             instance = by_label[label]
             dependencies = (bases[d].digest for d in self.closures[instance.wagon_id])
             digest = hash_object({"wagon": instance.digest, "dependencies": _array(dependencies)})
-            found = self._configs[label] = canonical_json(digest)
+            found = configs[label] = canonical_json(digest)
         return found
 
     def config_hash(self, tag: str, label: str) -> str:
@@ -414,8 +447,6 @@ def _new_composition(repository: Repository, requested: Mapping[str, set[Part]])
     return Composition(
         digests_json=_array(i.digest for i in instances),
         requested_json=canonical_json([i.label for i in instances if i.requested]),
-        requested_parts=tuple(i.subwagon for i in instances if i.requested),
-        labels=tuple(i.label for i in instances),
         build=lambda: (instances, closures),
     )
 
