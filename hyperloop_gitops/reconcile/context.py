@@ -18,7 +18,7 @@ from hyperloop_gitops.train.compositions import CompositionCache
 GB = 1e9
 
 
-@dataclass
+@dataclass(slots=True)
 class Unit:
     """One wagon's ready parts on one dataset with one tag (one test covers them all)."""
 
@@ -26,10 +26,8 @@ class Unit:
     parts: list[Part]
     spec: TrainSpec
     test: TestSummary
-    analysis: str = field(init=False)
-
-    def __post_init__(self) -> None:
-        self.analysis = self.wagon_id.split("/", 1)[0]
+    analysis: str
+    """The wagon's analysis (the start of its id)."""
 
 
 @dataclass

@@ -12,59 +12,62 @@ from hyperloop_gitops.reconcile.desired import Request
 from hyperloop_gitops.reconcile.inputs import TestSummary
 from hyperloop_gitops.reconcile.packages import Resolution, package_catalog, resolve
 from hyperloop_gitops.reconcile.plan import Satisfied, TestToRun
-from hyperloop_gitops.train import TrainSpec, part_label, wagon_test_spec
+from hyperloop_gitops.train import (
+    SpecContext,
+    TrainSpec,
+    part_label,
+    wagon_test_parts,
+    wagon_test_spec,
+)
+from hyperloop_gitops.train.spec import WagonTests
 
 
 def ready_units(
     ctx: Context, requests: list[Request], tests: Mapping[str, TestSummary]
 ) -> dict[tuple[str, str, str], Unit]:
-    """Requests whose test allows composition, grouped by (dataset, tag, wagon)."""
+    """Requests whose test allows composition, grouped by (dataset, tag, wagon).
+
+    ``requests`` come by dataset (as :func:`desired_requests` gives them): what depends on
+    the dataset only is worked out once per dataset. A plan makes tens of thousands of
+    requests; each costs only what differs from the one before."""
     repository, out = ctx.repository, ctx.out
     catalog = package_catalog(repository)
-    policy = repository.settings.policy
     specs: dict[tuple[str, str, str], TrainSpec] = {}
     units: dict[tuple[str, str, str], Unit] = {}
     resolutions: dict[PackageChoice, Resolution] = {}  # a few choices, tens of thousands asking
-    two_core_gb = policy.two_core_max_avg_pss_gb
-    past_by_wagon, spec_context, compositions = ctx.by_wagon, ctx.spec_context, ctx.compositions
+    two_core_gb = repository.settings.policy.two_core_max_avg_pss_gb
+    past_by_wagon, wagon_tests = ctx.by_wagon, WagonTests(repository, ctx.compositions)
+    current: str | None = None
+    dataset: Dataset | None = None
+    blocked: tuple[str, str] | None = None
+    context: SpecContext | None = None
     for request in requests:
-        wagon_id, part, name = request.wagon_id, request.part, request.dataset
-        dataset = repository.datasets.get(name)
+        wagon_id, part, name, choice, enabled_parts = request
+        if name != current:
+            current, context = name, None
+            dataset = repository.datasets.get(name)
+            blocked = _blocked(dataset) if dataset is not None else None
         if dataset is None:
             continue  # the loader reported it; nothing can run there
-        if not dataset.active:
-            out.wait(wagon_id, [part], name, "dataset-inactive", f"dataset {name} is inactive")
+        if blocked is not None:
+            out.wait(wagon_id, [part], name, *blocked)
             continue
-        if dataset.composition.mode == "disabled":
-            out.wait(
-                wagon_id,
-                [part],
-                name,
-                "composition-disabled",
-                f"composition is disabled on {name} (operators compose its trains by hand)",
-            )
-            continue
-        resolution = resolutions.get(request.choice)
+        resolution = resolutions.get(choice)
         if resolution is None:
-            resolution = resolutions[request.choice] = resolve(request.choice, catalog)
-        if resolution.tag is None:
-            reason = "pull-request" if request.choice.kind == "pull_request" else "no-tag"
+            resolution = resolutions[choice] = resolve(choice, catalog)
+        tag = resolution.tag
+        if tag is None:
+            reason = "pull-request" if choice.kind == "pull_request" else "no-tag"
             out.wait(wagon_id, [part], name, reason, resolution.waiting or "")
             continue
-        tag = resolution.tag
         key = (name, tag, wagon_id)
         spec = specs.get(key)
         if spec is None:
             try:
-                spec = specs[key] = wagon_test_spec(
-                    repository,
-                    wagon_id,
-                    name,
-                    tag,
-                    parts=request.enabled_parts or None,
-                    context=spec_context(name),
-                    compositions=compositions,
-                )
+                if context is None:
+                    context = ctx.spec_context(name)
+                parts = enabled_parts or wagon_test_parts(repository, wagon_id, name)
+                spec = specs[key] = wagon_tests.spec(wagon_id, parts, context, tag)
             except (NotFoundError, WorkflowError) as error:
                 # one broken wagon (a dependency that did not load) must not stop the others
                 out.wait(wagon_id, [part], name, "invalid", str(error))
@@ -75,16 +78,17 @@ def ready_units(
                 out.satisfied.append(Satisfied(wagon_id, part, name, served))
                 continue
         test = tests.get(spec.content_hash)
-        problem = _test_problem(test, wagon_id, dataset)
-        if problem is not None:
-            if problem[0] == "no-test":
-                out.tests.setdefault(
-                    spec.content_hash,
-                    TestToRun(wagon_id, name, tag, spec.requested_parts, spec.content_hash),
-                )
-            out.wait(wagon_id, [part], name, *problem)
-            continue
-        assert test is not None
+        if test is None or test.status != "done":
+            problem = _test_problem(test, wagon_id, dataset)
+            if problem is not None:
+                if test is None:
+                    out.tests.setdefault(
+                        spec.content_hash,
+                        TestToRun(wagon_id, name, tag, spec.requested_parts, spec.content_hash),
+                    )
+                out.wait(wagon_id, [part], name, *problem)
+                continue
+            assert test is not None
         avg_gb = test.pss_avg_bytes / GB
         if avg_gb > two_core_gb:
             out.wait(
@@ -103,9 +107,21 @@ def ready_units(
                 continue
         unit = units.get(key)
         if unit is None:
-            unit = units[key] = Unit(wagon_id, [], spec, test)
+            unit = units[key] = Unit(wagon_id, [], spec, test, wagon_id.partition("/")[0])
         unit.parts.append(part)
     return units
+
+
+def _blocked(dataset: Dataset) -> tuple[str, str] | None:
+    """Why no request on the dataset can compose, whatever the wagon."""
+    if not dataset.active:
+        return "dataset-inactive", f"dataset {dataset.name} is inactive"
+    if dataset.composition.mode == "disabled":
+        return (
+            "composition-disabled",
+            f"composition is disabled on {dataset.name} (operators compose its trains by hand)",
+        )
+    return None
 
 
 def _test_problem(

@@ -503,30 +503,58 @@ def wagon_test_spec(
         chosen = wagon_test_parts(repository, wagon_id, dataset)
     else:
         chosen = parts if isinstance(parts, tuple) else tuple(parts)
-    # the reconciler asks for tens of thousands: the composition of a wagon's parts is looked
-    # up by them directly (checked and built once per repository)
-    table = repository.memo_table("wagon-test-compositions")
-    composition: Composition | None = table.get((wagon_id, chosen))
-    if composition is None:
-        composition = (
-            compositions.get(
-                repository,
-                wagon_id,
-                chosen,
-                partial(_wagon_test_instances, repository, wagon_id, chosen),
-            )
-            if compositions is not None
-            else None
-        )
+    composition = WagonTests(repository, compositions).composition(wagon_id, chosen)
+    return _spec(repository, composition, dataset, package_tag, data_dir=data_dir, context=context)
+
+
+class WagonTests:
+    """The wagon-test specs of one repository, for a caller that asks for tens of thousands
+    (the reconciler): a wagon's composition is looked up by its id and parts directly (checked
+    and built once per repository), served by ``compositions`` when an earlier plan kept it.
+    """
+
+    def __init__(
+        self, repository: Repository, compositions: CompositionCache | None = None
+    ) -> None:
+        self.repository = repository
+        self.compositions = compositions
+        self._table = repository.memo_table("wagon-test-compositions")
+        """(wagon id, parts) -> (composition, the cache that knows this plan uses it)."""
+
+    def spec(
+        self, wagon_id: str, parts: tuple[Part, ...], context: SpecContext, package_tag: str
+    ) -> TrainSpec:
+        """The wagon test of ``parts`` (a tuple, as :func:`wagon_test_parts` gives them) on
+        the context's dataset, as :func:`wagon_test_spec` makes it."""
+        found = self._table.get((wagon_id, parts))
+        if found is not None and found[1] is self.compositions:
+            composition: Composition = found[0]
+        else:
+            composition = self.composition(wagon_id, parts)
+        tag = short_tag(package_tag)
+        text = context.hash_head(tag) + composition.hash_tail  # see _spec
+        train_hash = hashlib.sha256(text.encode("utf-8")).hexdigest()
+        return TrainSpec(context.dataset, tag, context, train_hash, composition)
+
+    def composition(self, wagon_id: str, parts: tuple[Part, ...]) -> Composition:
+        """What the wagon test of ``parts`` runs, whatever the dataset and tag."""
+        repository, compositions, key = self.repository, self.compositions, (wagon_id, parts)
+        found = self._table.get(key)
+        composition: Composition | None = None
+        if found is not None:
+            composition = found[0]
+            if compositions is not None and found[1] is not compositions:
+                compositions.keep(repository, wagon_id, parts, found[0])  # a second plan
+        elif compositions is not None:
+            build = partial(_wagon_test_instances, repository, wagon_id, parts)
+            composition = compositions.get(repository, wagon_id, parts, build)
         if composition is None:
-            requested = _requested_parts(repository, {wagon_id: chosen})
+            requested = _requested_parts(repository, {wagon_id: parts})
             composition = _composition(repository, requested)
             if compositions is not None:
-                compositions.put(repository, wagon_id, chosen, composition)
-        table[(wagon_id, chosen)] = composition
-    elif compositions is not None:
-        compositions.keep(repository, wagon_id, chosen, composition)  # a second plan
-    return _spec(repository, composition, dataset, package_tag, data_dir=data_dir, context=context)
+                compositions.put(repository, wagon_id, parts, composition)
+        self._table[key] = (composition, compositions)
+        return composition
 
 
 def _wagon_test_instances(
