@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, NamedTuple
 
 from pydantic import Field, JsonValue, WithJsonSchema, model_validator
 
@@ -50,9 +49,9 @@ class DerivedData(Model):
 PackageKind = Literal["tag", "latest", "pull_request"]
 
 
-@dataclass(frozen=True)
-class PackageChoice:
-    """Which package a wagon runs with on a dataset."""
+class PackageChoice(NamedTuple):
+    """Which package a wagon runs with on a dataset (a named tuple: a plan makes one per
+    enabled dataset of every wagon, tens of thousands)."""
 
     kind: PackageKind
     tag: str | None = None
@@ -103,7 +102,7 @@ class Enablement(Model):
     @property
     def parts(self) -> tuple[str | None, ...]:
         """What runs: ``None`` for the base, then the subwagons by name."""
-        return (*([None] if self.base else []), *self.subwagons)
+        return (None, *self.subwagons) if self.base else tuple(self.subwagons)
 
 
 class Wagon(Model):

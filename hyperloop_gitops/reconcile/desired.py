@@ -39,7 +39,7 @@ def desired_requests(repository: Repository) -> list[Request]:
             continue
         for enablement in repository.wagons[wagon_id].enabled:
             parts, dataset, choice = enablement.parts, enablement.dataset, enablement.package
-            found.extend(Request(wagon_id, part, dataset, choice, parts) for part in parts)
+            found += [Request(wagon_id, part, dataset, choice, parts) for part in parts]
     # stable: the wagons come sorted, and within a wagon and dataset the parts keep the
     # enablement's order (base first)
     found.sort(key=attrgetter("dataset"))

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterator, Mapping
-from functools import partial
+from functools import cached_property, partial
 
 from hyperloop_gitops.config import Repository
 from hyperloop_gitops.model import Dataset
 from hyperloop_gitops.reconcile.context import Context, Unit
 from hyperloop_gitops.reconcile.packing import target
 from hyperloop_gitops.reconcile.plan import ComposedTrain, Estimate, TrainWagon
-from hyperloop_gitops.train import TrainSpec, build_train_spec, part_label
+from hyperloop_gitops.train import Part, TrainSpec, build_train_spec, part_label
 
 HOURS_PER_YEAR = 8766
 
@@ -22,16 +22,7 @@ def snapshot(
     """The frozen train: full_config, content hashes, input list digest, estimate, id."""
     repository = ctx.repository
     build_spec = partial(_build_spec, ctx, dataset.name, tag, units)
-    wagons = tuple(
-        TrainWagon(
-            id=u.wagon_id,
-            base=None in u.parts,
-            subwagons=tuple(filter(None, u.parts)),  # the parts but the base (None)
-            content_hash=u.spec.content_hash,
-            config_hashes=_config_hashes(u),
-        )
-        for u in units
-    )
+    wagons = tuple([_wagon(u.wagon_id, tuple(u.parts), u.spec) for u in units])
     inputs = ctx.dataset_inputs(dataset.name)
     policy = repository.settings.policy
     cpu = sum([u.test.cpu_years for u in units])
@@ -65,20 +56,28 @@ def _build_spec(ctx: Context, dataset: str, tag: str, units: list[Unit]) -> Trai
     )
 
 
-def _config_hashes(unit: Unit) -> Mapping[str, str]:
-    """The configuration hash of each part of the unit, from its wagon test: the digest the
-    next plans compare (served, short dataset first). Not the train's own instances: there a
-    wagon sharing its task with another runs with a device suffix, which changes no result."""
-    return PartHashes(unit.spec, tuple(part_label(unit.wagon_id, p) for p in unit.parts))
+def _wagon(wagon_id: str, parts: tuple[Part, ...], spec: TrainSpec) -> TrainWagon:
+    """The unit's wagon as the train freezes it: its parts, its wagon test's content hash, and
+    the configuration hash of each part, from its wagon test: the digest the next plans
+    compare (served, short dataset first). Not the train's own instances: there a wagon
+    sharing its task with another runs with a device suffix, which changes no result."""
+    subwagons = tuple(filter(None, parts))  # the parts but the base (None)
+    hashes = PartHashes(spec, wagon_id, parts)
+    return TrainWagon(wagon_id, len(subwagons) < len(parts), subwagons, spec.content_hash, hashes)
 
 
 class PartHashes(Mapping[str, str]):
     """Label -> configuration hash of some parts of a wagon test spec, each hashed when first
     read: only an applied plan and its JSON read them, not the plan people read."""
 
-    def __init__(self, spec: TrainSpec, labels: tuple[str, ...]) -> None:
+    def __init__(self, spec: TrainSpec, wagon_id: str, parts: tuple[Part, ...]) -> None:
         self._spec = spec
-        self._labels = labels
+        self._wagon_id = wagon_id
+        self._parts = parts
+
+    @cached_property
+    def _labels(self) -> tuple[str, ...]:
+        return tuple(part_label(self._wagon_id, part) for part in self._parts)
 
     def __getitem__(self, label: str) -> str:
         if label not in self._labels:
