@@ -65,6 +65,8 @@ class Context:
     by_wagon: dict[tuple[str, str], list[tuple[PastTrain, PastWagon]]] = field(default_factory=dict)
     contexts: dict[str, SpecContext] = field(default_factory=dict)
     inputs: dict[str, DatasetInputs] = field(default_factory=dict)
+    slots_passed: dict[str, bool] = field(default_factory=dict)
+    """Per scheduled dataset: whether a slot came since its last train."""
 
     def __post_init__(self) -> None:
         for train in self.trains:

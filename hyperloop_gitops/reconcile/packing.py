@@ -26,10 +26,7 @@ def gate(ctx: Context, dataset: Dataset, group: list[Unit], past: list[PastTrain
     mode = dataset.composition.mode
     if mode == "automatic":
         return True
-    last = max((t.created for t in past), default=None)
-    if mode in ("scheduled", "scheduled-and-train-full") and slot_passed(
-        dataset.composition.slots, now, last
-    ):
+    if mode in ("scheduled", "scheduled-and-train-full") and _slot_passed(ctx, dataset, past):
         return True
     message = ""
     if mode in ("train-full", "scheduled-and-train-full"):
@@ -55,6 +52,16 @@ def gate(ctx: Context, dataset: Dataset, group: list[Unit], past: list[PastTrain
     for unit in group:
         out.wait(unit.wagon_id, unit.parts, dataset.name, "schedule", message)
     return False
+
+
+def _slot_passed(ctx: Context, dataset: Dataset, past: list[PastTrain]) -> bool:
+    """A slot came after the dataset's last train (once per dataset: one gate per tag)."""
+    found = ctx.slots_passed.get(dataset.name)
+    if found is None:
+        last = max((t.created for t in past), default=None)
+        found = slot_passed(dataset.composition.slots, ctx.now, last)
+        ctx.slots_passed[dataset.name] = found
+    return found
 
 
 def _target_limit(repository: Repository, group: list[Unit]) -> float:

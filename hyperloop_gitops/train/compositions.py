@@ -20,8 +20,9 @@ fingerprint, the CRC-32 of the next line), then one line of JSON: ``strings``, e
 (ids, labels, digests: most wagons share the same service wagons); ``files``, each wagon's
 file digest as the entries were made (pairs of indices into ``strings``); and ``entries``, each
 a list of indices into ``strings`` (the wagons of its closure, its instances' digests, its
-requested labels) and a JSON text of what a plan seldom reads (labels, configuration digests,
-requested parts), decoded when read. The checksum stands for checking every entry's shape (it
+requested labels) and a text of what a plan seldom reads (labels, configuration digests,
+requested parts: three lists of indices, ``1,2|3,4|`` with an empty index for the base),
+decoded when read. The checksum stands for checking every entry's shape (it
 catches a damaged file, not a forged one): what passes it is what
 :meth:`CompositionCache.save` wrote.
 """
@@ -32,7 +33,7 @@ import hashlib
 import json
 import sys
 import zlib
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from functools import cache, partial
 from importlib.metadata import version
 from importlib.util import find_spec
@@ -149,11 +150,13 @@ class CompositionCache:
 
     def _stale_files(self, repository: Repository) -> set[int]:
         """The wagons (indices into ``strings``) whose file is not as it was (or is gone)."""
-        if self._stale is None or self._stale[0] is not repository:
-            text, current = self._strings, _wagon_digests(repository)
-            stale = {m for m, d in self._files.items() if current.get(text[m]) != text[d]}
-            self._stale = repository, stale
-        return self._stale[1]
+        known = self._stale
+        if known is not None and known[0] is repository:
+            return known[1]
+        text, current = self._strings, _wagon_digests(repository)
+        stale = {m for m, d in self._files.items() if current.get(text[m]) != text[d]}
+        self._stale = repository, stale
+        return stale
 
     def keep(
         self,
@@ -225,13 +228,15 @@ class CompositionCache:
             for member, digest in plain.files:
                 members.append(found := intern(member))
                 files[found] = intern(digest)
-            names = [[intern(t) for t in plain.labels], [intern(t) for t in plain.configs]]
-            names.append([intern(t) for t in plain.requested_parts])
+            names = "|".join(
+                ",".join("" if t is None else str(intern(t)) for t in field)
+                for field in (plain.labels, plain.configs, plain.requested_parts)
+            )
             entries[key] = [
                 members,
                 [intern(t) for t in plain.digests],
                 intern(plain.requested_json),
-                json.dumps(names, separators=(",", ":")),
+                names,
             ]
         pairs = [i for pair in sorted(files.items()) for i in pair]
         document = {"strings": strings, "files": pairs, "entries": entries}
@@ -260,17 +265,17 @@ class CompositionCache:
 
 def _names(text: list[str], names: str) -> Names:
     """An entry's requested parts, labels and configuration digests, decoded when read."""
-    labels, configs, parts = json.loads(names)
-    label_texts = tuple(_texts(text, labels))
+    labels, configs, parts = names.split("|")
+    label_texts = tuple(_texts(text, labels.split(",")))
     return (
-        tuple(None if i is None else text[i] for i in parts),
+        tuple([text[int(i)] if i else None for i in parts.split(",")]),
         label_texts,
-        dict(zip(label_texts, _texts(text, configs), strict=True)),
+        dict(zip(label_texts, _texts(text, configs.split(",")), strict=True)),
     )
 
 
-def _texts(text: list[str], indices: list[int]) -> list[str]:
-    return [text[i] for i in indices]
+def _texts(text: list[str], indices: Iterable[int | str]) -> list[str]:
+    return [text[int(i)] for i in indices]
 
 
 class _Made(NamedTuple):
@@ -316,4 +321,6 @@ def _wagon_digests(repository: Repository) -> dict[Any, str]:
 
 def _key(wagon_id: str, parts: tuple[Part, ...]) -> str:
     # the base is "" (a subwagon's name is never empty), names have no "," or tab
-    return wagon_id + "\t" + ",".join(part or "" for part in parts)
+    if len(parts) == 1:
+        return f"{wagon_id}\t{parts[0] or ''}"
+    return wagon_id + "\t" + ",".join([part or "" for part in parts])
