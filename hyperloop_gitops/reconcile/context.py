@@ -12,8 +12,9 @@ from hyperloop_gitops.config import Repository
 from hyperloop_gitops.reconcile.datasetinputs import DatasetInputs
 from hyperloop_gitops.reconcile.inputs import PastTrain, PastWagon, TestSummary
 from hyperloop_gitops.reconcile.plan import Satisfied, TestToRun, Waiting
-from hyperloop_gitops.train import Part, SpecContext, TrainSpec, spec_context
+from hyperloop_gitops.train import Part, SpecContext, spec_context
 from hyperloop_gitops.train.compositions import CompositionCache
+from hyperloop_gitops.train.spec import WagonTest
 
 GB = 1e9
 
@@ -24,8 +25,10 @@ class Unit:
 
     wagon_id: str
     parts: list[Part]
-    spec: TrainSpec
+    spec: WagonTest
+    """The wagon test the parts are ready by (its hashes; its spec is built when asked)."""
     test: TestSummary
+    """Its result."""
     analysis: str
     """The wagon's analysis (the start of its id)."""
 

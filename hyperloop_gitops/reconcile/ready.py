@@ -14,12 +14,11 @@ from hyperloop_gitops.reconcile.packages import Resolution, package_catalog, res
 from hyperloop_gitops.reconcile.plan import Satisfied, TestToRun
 from hyperloop_gitops.train import (
     SpecContext,
-    TrainSpec,
     part_label,
     wagon_test_parts,
     wagon_test_spec,
 )
-from hyperloop_gitops.train.spec import WagonTests
+from hyperloop_gitops.train.spec import WagonTest, WagonTests
 
 
 def ready_units(
@@ -32,7 +31,7 @@ def ready_units(
     requests; each costs only what differs from the one before."""
     repository, out = ctx.repository, ctx.out
     catalog = package_catalog(repository)
-    specs: dict[tuple[str, str, str], TrainSpec] = {}
+    specs: dict[tuple[str, str, str], WagonTest] = {}
     units: dict[tuple[str, str, str], Unit] = {}
     resolutions: dict[PackageChoice, Resolution] = {}  # a few choices, tens of thousands asking
     two_core_gb = repository.settings.policy.two_core_max_avg_pss_gb
@@ -67,7 +66,7 @@ def ready_units(
                 if context is None:
                     context = ctx.spec_context(name)
                 parts = enabled_parts or wagon_test_parts(repository, wagon_id, name)
-                spec = specs[key] = wagon_tests.spec(wagon_id, parts, context, tag)
+                spec = specs[key] = wagon_tests.test(wagon_id, parts, context, tag)
             except (NotFoundError, WorkflowError) as error:
                 # one broken wagon (a dependency that did not load) must not stop the others
                 out.wait(wagon_id, [part], name, "invalid", str(error))
@@ -149,7 +148,7 @@ def _test_problem(
     return "test-queued", f"test {test.status}"
 
 
-def _serving_train(ctx: Context, request: Request, spec: TrainSpec) -> str | None:
+def _serving_train(ctx: Context, request: Request, spec: WagonTest) -> str | None:
     """A train on the dataset that ran (or runs) this part as it is configured now: the same
     wagon test, or the same configuration hash (the part with its dependencies and tag, as
     the short-dataset rule compares them).
@@ -171,7 +170,7 @@ def _serving_train(ctx: Context, request: Request, spec: TrainSpec) -> str | Non
     return None
 
 
-def _short_missing(ctx: Context, dataset: Dataset, request: Request, spec: TrainSpec) -> str | None:
+def _short_missing(ctx: Context, dataset: Dataset, request: Request, spec: WagonTest) -> str | None:
     """Why the long train must wait for a short dataset, or None when it need not."""
     repository, tag = ctx.repository, spec.package_tag
     label = part_label(request.wagon_id, request.part)

@@ -12,6 +12,7 @@ from hyperloop_gitops.reconcile.context import Context, Unit
 from hyperloop_gitops.reconcile.packing import target
 from hyperloop_gitops.reconcile.plan import ComposedTrain, Estimate, TrainWagon
 from hyperloop_gitops.train import Part, TrainSpec, build_train_spec, part_label
+from hyperloop_gitops.train.spec import WagonTest
 
 HOURS_PER_YEAR = 8766
 
@@ -56,7 +57,7 @@ def _build_spec(ctx: Context, dataset: str, tag: str, units: list[Unit]) -> Trai
     )
 
 
-def _wagon(wagon_id: str, parts: tuple[Part, ...], spec: TrainSpec) -> TrainWagon:
+def _wagon(wagon_id: str, parts: tuple[Part, ...], spec: WagonTest) -> TrainWagon:
     """The unit's wagon as the train freezes it: its parts, its wagon test's content hash, and
     the configuration hash of each part, from its wagon test: the digest the next plans
     compare (served, short dataset first). Not the train's own instances: there a wagon
@@ -67,10 +68,10 @@ def _wagon(wagon_id: str, parts: tuple[Part, ...], spec: TrainSpec) -> TrainWago
 
 
 class PartHashes(Mapping[str, str]):
-    """Label -> configuration hash of some parts of a wagon test spec, each hashed when first
+    """Label -> configuration hash of some parts of a wagon test, each hashed when first
     read: only an applied plan and its JSON read them, not the plan people read."""
 
-    def __init__(self, spec: TrainSpec, wagon_id: str, parts: tuple[Part, ...]) -> None:
+    def __init__(self, spec: WagonTest, wagon_id: str, parts: tuple[Part, ...]) -> None:
         self._spec = spec
         self._wagon_id = wagon_id
         self._parts = parts

@@ -19,12 +19,12 @@ atomically, holding only the entries the last plan used: a header line (JSON: fo
 fingerprint, the CRC-32 of the next line), then one line of JSON: ``strings``, every text once
 (ids, labels, digests: most wagons share the same service wagons); ``files``, each wagon's
 file digest as the entries were made (pairs of indices into ``strings``); and ``entries``, each
-a list of indices into ``strings`` (the wagons of its closure, its instances' digests, its
-requested labels) and a text of what a plan seldom reads (labels, configuration digests,
-requested parts: three lists of indices, ``1,2|3,4|`` with an empty index for the base),
-decoded when read. The checksum stands for checking every entry's shape (it
-catches a damaged file, not a forged one): what passes it is what
-:meth:`CompositionCache.save` wrote.
+a list: the wagons of its closure (indices into ``strings``), the composition's hash tail (the
+text that ends its specs' hash texts: requested labels and instance digests), and a text of
+what a plan seldom reads (labels, configuration digests, requested parts: three lists of
+indices, ``1,2|3,4|`` with an empty index for the base), decoded when read. The checksum
+stands for checking every entry's shape (it catches a damaged file, not a forged one): what
+passes it is what :meth:`CompositionCache.save` wrote.
 """
 
 from __future__ import annotations
@@ -134,14 +134,7 @@ class CompositionCache:
         self.hits += 1
         self._used[key] = entry
         # the entry is as save() wrote it (the file's checksum): no shape to check
-        text = self._strings
-        _, digests, requested, names = entry
-        return Composition(
-            digests_json="[" + ",".join([text[i] for i in digests]) + "]",
-            requested_json=text[requested],
-            build=build,
-            names=partial(_names, text, names),
-        )
+        return Composition(entry[1], build, partial(_names, self._strings, entry[2]))
 
     def _files_match(self, repository: Repository, entry: list[Any]) -> bool:
         """None of the files of the entry's wagons changed since the file was written."""
@@ -232,12 +225,7 @@ class CompositionCache:
                 ",".join("" if t is None else str(intern(t)) for t in field)
                 for field in (plain.labels, plain.configs, plain.requested_parts)
             )
-            entries[key] = [
-                members,
-                [intern(t) for t in plain.digests],
-                intern(plain.requested_json),
-                names,
-            ]
+            entries[key] = [members, plain.tail, names]
         pairs = [i for pair in sorted(files.items()) for i in pair]
         document = {"strings": strings, "files": pairs, "entries": entries}
         data = json.dumps(document, separators=(",", ":")).encode()
@@ -255,12 +243,10 @@ class CompositionCache:
     def _plain(self, entry: list[Any]) -> _Plain:
         """An entry read from the file, as texts."""
         text = self._strings
-        members, digests, requested, names = entry
+        members, tail, names = entry
         files = [(text[m], text[self._files[m]]) for m in members]
         parts, labels, configs = _names(text, names)
-        return _Plain(
-            files, _texts(text, digests), text[requested], parts, labels, list(configs.values())
-        )
+        return _Plain(files, tail, parts, labels, list(configs.values()))
 
 
 def _names(text: list[str], names: str) -> Names:
@@ -290,8 +276,7 @@ class _Made(NamedTuple):
         labels = composition.labels
         return _Plain(
             self.files,
-            [f'"{digest}"' for digest in json.loads(composition.digests_json)],
-            composition.requested_json,
+            composition.hash_tail,
             composition.requested_parts,
             labels,
             [composition.config_json(label) for label in labels],
@@ -302,9 +287,8 @@ class _Plain(NamedTuple):
     """An entry as texts, to be written."""
 
     files: list[tuple[str, str]]
-    digests: list[str]
-    """The instances' digests as JSON texts (quoted), in run order."""
-    requested_json: str
+    tail: str
+    """The composition's :attr:`~hyperloop_gitops.train.spec.Composition.hash_tail`."""
     requested_parts: Sequence[Part]
     labels: Sequence[str]
     configs: Sequence[str]

@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property, partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from hyperloop_gitops.config import Repository
 from hyperloop_gitops.errors import NotFoundError, WorkflowError
@@ -349,19 +349,11 @@ class Composition:
     """
 
     def __init__(
-        self,
-        *,
-        digests_json: str,
-        requested_json: str,
-        build: Build,
-        names: Callable[[], Names] | None = None,
+        self, hash_tail: str, build: Build, names: Callable[[], Names] | None = None
     ) -> None:
-        self.digests_json = digests_json
-        """The instances' digests as a JSON array, in run order."""
-        self.requested_json = requested_json
-        """The requested instances' labels as a JSON array."""
-        self.hash_tail = f'"requested":{requested_json},"wagons":{digests_json}}}'
-        """The end of a spec's hash text: what the composition adds to the dataset and tag."""
+        self.hash_tail = hash_tail
+        """The end of a spec's hash text, what the composition adds to the dataset and tag:
+        the requested labels and the instances' digests (see :func:`composition_tail`)."""
         self._build = build
         self._names = names
         self._config_hashes: dict[tuple[str, str], str] = {}
@@ -444,11 +436,15 @@ def _part_order(part: Part) -> tuple[bool, str]:
 
 def _new_composition(repository: Repository, requested: Mapping[str, set[Part]]) -> Composition:
     instances, closures = _instances(repository, requested)
-    return Composition(
-        digests_json=_array(i.digest for i in instances),
-        requested_json=canonical_json([i.label for i in instances if i.requested]),
-        build=lambda: (instances, closures),
-    )
+    labels = canonical_json([i.label for i in instances if i.requested])
+    tail = composition_tail(labels, _array(i.digest for i in instances))
+    return Composition(tail, lambda: (instances, closures))
+
+
+def composition_tail(requested_json: str, digests_json: str) -> str:
+    """:attr:`Composition.hash_tail`: the requested labels and the instances' digests, both
+    as JSON arrays, as they end the spec's hash text (see :func:`_spec`)."""
+    return f'"requested":{requested_json},"wagons":{digests_json}}}'
 
 
 def _instances(
@@ -507,6 +503,33 @@ def wagon_test_spec(
     return _spec(repository, composition, dataset, package_tag, data_dir=data_dir, context=context)
 
 
+class WagonTest(NamedTuple):
+    """A wagon test as a plan compares it: its content hash, tag and composition, without
+    its :class:`TrainSpec` (built by :meth:`spec` when asked; a plan makes tens of thousands)."""
+
+    content_hash: str
+    package_tag: str
+    context: SpecContext
+    composition: Composition
+
+    @property
+    def requested_parts(self) -> tuple[Part, ...]:
+        return self.composition.requested_parts
+
+    def config_hash(self, label: str) -> str:
+        """As :meth:`TrainSpec.config_hash`."""
+        return self.composition.config_hash(self.package_tag, label)
+
+    def spec(self) -> TrainSpec:
+        return TrainSpec(
+            self.context.dataset,
+            self.package_tag,
+            self.context,
+            self.content_hash,
+            self.composition,
+        )
+
+
 class WagonTests:
     """The wagon-test specs of one repository, for a caller that asks for tens of thousands
     (the reconciler): a wagon's composition is looked up by its id and parts directly (checked
@@ -521,11 +544,11 @@ class WagonTests:
         self._table = repository.memo_table("wagon-test-compositions")
         """(wagon id, parts) -> (composition, the cache that knows this plan uses it)."""
 
-    def spec(
+    def test(
         self, wagon_id: str, parts: tuple[Part, ...], context: SpecContext, package_tag: str
-    ) -> TrainSpec:
+    ) -> WagonTest:
         """The wagon test of ``parts`` (a tuple, as :func:`wagon_test_parts` gives them) on
-        the context's dataset, as :func:`wagon_test_spec` makes it."""
+        the context's dataset: what :func:`wagon_test_spec` makes, its spec built when asked."""
         found = self._table.get((wagon_id, parts))
         if found is not None and found[1] is self.compositions:
             composition: Composition = found[0]
@@ -534,7 +557,7 @@ class WagonTests:
         tag = short_tag(package_tag)
         text = context.hash_head(tag) + composition.hash_tail  # see _spec
         train_hash = hashlib.sha256(text.encode("utf-8")).hexdigest()
-        return TrainSpec(context.dataset, tag, context, train_hash, composition)
+        return WagonTest(train_hash, tag, context, composition)
 
     def composition(self, wagon_id: str, parts: tuple[Part, ...]) -> Composition:
         """What the wagon test of ``parts`` runs, whatever the dataset and tag."""
