@@ -6,6 +6,7 @@ given, never the clock, the state store or a backend.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -15,7 +16,7 @@ from hyperloop_gitops.config import Repository
 from hyperloop_gitops.reconcile.context import Collector, Context, Unit
 from hyperloop_gitops.reconcile.desired import Request, desired_requests
 from hyperloop_gitops.reconcile.inputs import PastTrain, TestSummary
-from hyperloop_gitops.reconcile.packing import gate, pack, split_jobs
+from hyperloop_gitops.reconcile.packing import gate, pack, split_jobs, weekly_trains
 from hyperloop_gitops.reconcile.plan import ComposedTrain, Kill, Plan
 from hyperloop_gitops.reconcile.ready import ready_units
 from hyperloop_gitops.reconcile.snapshot import snapshot
@@ -67,7 +68,7 @@ def _compose(
     for past_train in trains:
         by_dataset.setdefault(past_train.dataset, []).append(past_train)
     composed: list[ComposedTrain] = []
-    composed_on: dict[str, list[ComposedTrain]] = {}
+    used_on: dict[str, Counter[str]] = {}  # per dataset: trains per analysis this week
     taken = {t.id for t in trains}
     # units by (dataset, tag), each group in wagon order: the units come in the requests'
     # order (by dataset, then wagon), so only the groups need sorting
@@ -80,13 +81,13 @@ def _compose(
         past = by_dataset.get(dataset_name, [])
         if not gate(ctx, dataset, group, past):
             continue
-        # pack counts only this dataset's trains: hand it those, not every train so far
-        on_dataset = composed_on.setdefault(dataset_name, [])
-        for wagons in pack(ctx, dataset, group, past, on_dataset):
+        used = used_on.get(dataset_name)
+        if used is None:
+            used = used_on[dataset_name] = weekly_trains(ctx, past)
+        for wagons in pack(ctx, dataset, group, used):
             train = snapshot(ctx, dataset, tag, wagons, taken)
             taken.add(train.id)
             composed.append(train)
-            on_dataset.append(train)
     return Plan(
         now=now,
         submit=tuple(composed),

@@ -33,13 +33,17 @@ class Request(NamedTuple):
 def desired_requests(repository: Repository) -> list[Request]:
     """Every request of the repository, by dataset, wagon, then base before subwagons."""
     found: list[Request] = []
-    for wagon_id in sorted(repository.wagons):
-        analysis = repository.analyses.get(wagon_id.split("/", 1)[0])
+    analyses = repository.analyses
+    for wagon_id, wagon in sorted(repository.wagons.items()):
+        analysis = analyses.get(wagon_id.partition("/")[0])
         if analysis is None or analysis.service:
             continue
-        for enablement in repository.wagons[wagon_id].enabled:
+        for enablement in wagon.enabled:
             parts, dataset, choice = enablement.parts, enablement.dataset, enablement.package
-            found += [Request(wagon_id, part, dataset, choice, parts) for part in parts]
+            if len(parts) == 1:  # most often: the base alone
+                found.append(Request(wagon_id, parts[0], dataset, choice, parts))
+            else:
+                found += [Request(wagon_id, part, dataset, choice, parts) for part in parts]
     # stable: the wagons come sorted, and within a wagon and dataset the parts keep the
     # enablement's order (base first)
     found.sort(key=attrgetter("dataset"))

@@ -11,7 +11,6 @@ from hyperloop_gitops.config import Repository
 from hyperloop_gitops.model import Dataset
 from hyperloop_gitops.reconcile.context import GB, Context, Unit
 from hyperloop_gitops.reconcile.inputs import PastTrain
-from hyperloop_gitops.reconcile.plan import ComposedTrain
 from hyperloop_gitops.reconcile.render import format_years
 from hyperloop_gitops.reconcile.schedule import next_slot, slot_passed
 from hyperloop_gitops.train import InputFile
@@ -90,24 +89,24 @@ def _limits(repository: Repository, dataset: Dataset) -> tuple[float, int]:
     return cpu, weekly
 
 
-def pack(
-    ctx: Context,
-    dataset: Dataset,
-    group: list[Unit],
-    past: list[PastTrain],
-    composed: list[ComposedTrain],
-) -> list[list[Unit]]:
-    """Split the group into trains under the CPU limit and the weekly limit per analysis."""
-    out = ctx.out
-    cpu_limit, weekly_limit = _limits(ctx.repository, dataset)
+def weekly_trains(ctx: Context, past: list[PastTrain]) -> Counter[str]:
+    """Per analysis: how many of the dataset's past trains of the last week ran its wagons."""
     week_ago = ctx.now - timedelta(days=7)
     used: Counter[str] = Counter()
     for past_train in past:
         if past_train.created.astimezone(UTC) > week_ago:
             used.update({w.id.split("/", 1)[0] for w in past_train.wagons})
-    for train in composed:
-        if train.dataset == dataset.name:
-            used.update({w.id.split("/", 1)[0] for w in train.wagons})
+    return used
+
+
+def pack(ctx: Context, dataset: Dataset, group: list[Unit], used: Counter[str]) -> list[list[Unit]]:
+    """Split the group into trains under the CPU limit and the weekly limit per analysis.
+
+    ``used`` counts the dataset's trains per analysis this week (:func:`weekly_trains`, then
+    those composed in this plan): pack adds the trains it makes, so the next group (another
+    tag on the same dataset) counts them."""
+    out = ctx.out
+    cpu_limit, weekly_limit = _limits(ctx.repository, dataset)
     trains: list[list[Unit]] = []
     current: list[Unit] = []
     current_cpu = 0.0

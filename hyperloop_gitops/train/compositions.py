@@ -16,15 +16,16 @@ whoever can write one can write the other.
 
 Layout: one file (default ``.hyperloop/cache/reconcile/compositions.json``), written
 atomically, holding only the entries the last plan used: a header line (JSON: format, code
-fingerprint, the CRC-32 of the next line), then one line of JSON: ``strings``, every text once
+fingerprint, the CRC-32 of the rest), then one line of JSON: ``strings``, every text once
 (ids, labels, digests: most wagons share the same service wagons); ``files``, each wagon's
 file digest as the entries were made (pairs of indices into ``strings``); and ``entries``, each
-a list: the wagons of its closure (indices into ``strings``), the composition's hash tail (the
-text that ends its specs' hash texts: requested labels and instance digests), and a text of
-what a plan seldom reads (labels, configuration digests, requested parts: three lists of
-indices, ``1,2|3,4|`` with an empty index for the base), decoded when read. The checksum
-stands for checking every entry's shape (it catches a damaged file, not a forged one): what
-passes it is what :meth:`CompositionCache.save` wrote.
+a list: the wagons of its closure (indices into ``strings``) and a text of what a plan seldom
+reads (labels, configuration digests, requested parts: three lists of indices, ``1,2|3,4|``
+with an empty index for the base), decoded when read. Then each entry's hash tail, one a line
+in the entries' order: the text that ends its specs' hash texts (requested labels and instance
+digests, JSON without a raw newline), outside the JSON so that its quotes cost no escapes. The
+checksum stands for checking every entry's shape (it catches a damaged file, not a forged
+one): what passes it is what :meth:`CompositionCache.save` wrote.
 """
 
 from __future__ import annotations
@@ -114,8 +115,11 @@ class CompositionCache:
                 or header.get("crc32") != zlib.crc32(body)
             ):
                 return  # another version's, or damaged
-            document = json.loads(body)
+            text, _, tails = body.partition(b"\n")
+            document = json.loads(text)
             strings, files, entries = document["strings"], document["files"], document["entries"]
+            for entry, tail in zip(entries.values(), tails.decode().split("\n"), strict=True):
+                entry.append(tail)  # [members, names, tail]
         except (OSError, ValueError, TypeError, KeyError):
             return
         self._strings, self._loaded = strings, entries
@@ -134,7 +138,7 @@ class CompositionCache:
         self.hits += 1
         self._used[key] = entry
         # the entry is as save() wrote it (the file's checksum): no shape to check
-        return Composition(entry[1], build, partial(_names, self._strings, entry[2]))
+        return Composition(entry[2], build, partial(_names, self._strings, entry[1]))
 
     def _files_match(self, repository: Repository, entry: list[Any]) -> bool:
         """None of the files of the entry's wagons changed since the file was written."""
@@ -225,10 +229,12 @@ class CompositionCache:
                 ",".join("" if t is None else str(intern(t)) for t in field)
                 for field in (plain.labels, plain.configs, plain.requested_parts)
             )
-            entries[key] = [members, plain.tail, names]
+            entries[key] = [members, names, plain.tail]
         pairs = [i for pair in sorted(files.items()) for i in pair]
-        document = {"strings": strings, "files": pairs, "entries": entries}
-        data = json.dumps(document, separators=(",", ":")).encode()
+        listed = {key: entry[:2] for key, entry in entries.items()}
+        document = {"strings": strings, "files": pairs, "entries": listed}
+        tails = "\n".join(entry[2] for entry in entries.values())  # JSON texts: no raw newline
+        data = (json.dumps(document, separators=(",", ":")) + "\n" + tails).encode()
         header = {"format": FORMAT, "code": self._code, "crc32": zlib.crc32(data)}
         try:
             atomic_write_bytes(self.path, json.dumps(header).encode() + b"\n" + data + b"\n")
@@ -243,7 +249,7 @@ class CompositionCache:
     def _plain(self, entry: list[Any]) -> _Plain:
         """An entry read from the file, as texts."""
         text = self._strings
-        members, tail, names = entry
+        members, names, tail = entry
         files = [(text[m], text[self._files[m]]) for m in members]
         parts, labels, configs = _names(text, names)
         return _Plain(files, tail, parts, labels, list(configs.values()))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import zlib
 from pathlib import Path
 
 import pytest
@@ -129,7 +130,10 @@ def test_a_damaged_or_foreign_cache_is_ignored_and_rewritten(
     header, _, body = good.partition(b"\n")
 
     foreign = json.loads(header) | {"code": "0" * 64}
+    short = body.rstrip(b"\n").rsplit(b"\n", 1)[0]  # one hash tail fewer than entries
+    recounted = json.loads(header) | {"crc32": zlib.crc32(short)}
     damaged = [
+        json.dumps(recounted).encode() + b"\n" + short + b"\n",  # its checksum holds
         b"not json at all",
         header + b"\n" + body.replace(b'"strings"', b'"strinGs"', 1),  # the CRC no longer holds
         json.dumps(foreign).encode() + b"\n" + body,  # another version of the code
@@ -170,16 +174,22 @@ def test_the_reconciler_keeps_its_cache_under_hyperloop(config: Config) -> None:
     path = config.root / ".hyperloop" / "cache" / "reconcile" / "compositions.json"
     assert reconciler.layout.compositions_file == path
     assert path.is_file()
-    entries = json.loads(path.read_bytes().partition(b"\n")[2])["entries"]
+    entries = _entries(path)
     # by wagon and parts ("" for the base)
     assert sorted(entries) == ["cf/b1\t", "lf/a1\t", "lf/a1\t,tight", "lf/a2\t"]
     # a second plan of the same repository (apply plans again after the tests) composes
     # nothing anew, and keeps every entry
     path.unlink()
     reconciler.plan(NOW)
-    assert sorted(json.loads(path.read_bytes().partition(b"\n")[2])["entries"]) == sorted(entries)
+    assert sorted(_entries(path)) == sorted(entries)
     again = Reconciler.open(config.load()).plan(NOW)
     assert _json(again) == _json(plan)
+
+
+def _entries(path: Path) -> dict[str, list[object]]:
+    """The entries of a cache file: its second line is JSON (then come the hash tails)."""
+    entries: dict[str, list[object]] = json.loads(path.read_bytes().split(b"\n")[1])["entries"]
+    return entries
 
 
 def test_a_few_changed_entries_leave_the_file_as_it_is(
