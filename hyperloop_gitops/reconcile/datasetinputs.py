@@ -1,6 +1,6 @@
 """A dataset's input files as a composed train lists them, worked out only as far as asked.
 
-A plan needs only how many jobs a train makes (runs and their file counts); the file list and
+A plan needs only how many jobs a train makes (how many runs); the file list and
 its digest are built when a train is applied or the plan is written as JSON, once per dataset
 however many trains run on it.
 """
@@ -13,7 +13,7 @@ from functools import cached_property
 from pathlib import Path
 
 from hyperloop_gitops.config import Repository
-from hyperloop_gitops.train.inputs import dataset_paths, dataset_runs
+from hyperloop_gitops.train.inputs import dataset_paths, dataset_run_count
 
 
 @dataclass(frozen=True)
@@ -26,9 +26,9 @@ class DatasetInputs:
     """The data directory local files are under (grid files are named by their grid path)."""
 
     @cached_property
-    def runs(self) -> tuple[tuple[int, int], ...]:
-        """Each run with its number of files."""
-        return tuple(dataset_runs(self.repository, self.dataset))
+    def run_count(self) -> int:
+        """How many runs (each with ``files.files_per_run`` files)."""
+        return dataset_run_count(self.repository, self.dataset)
 
     @cached_property
     def paths(self) -> tuple[str, ...]:
@@ -52,7 +52,8 @@ class DatasetInputs:
         (each run's files are contiguous and a run comes once)."""
         found = self._jobs.get(per_job)
         if found is None:
-            found = self._jobs[per_job] = sum(-(-count // per_job) for _, count in self.runs)
+            per_run = self.repository.datasets[self.dataset].files.files_per_run
+            found = self._jobs[per_job] = self.run_count * -(-per_run // per_job)
         return found
 
     @cached_property

@@ -71,10 +71,16 @@ def iter_dataset_files(repository: Repository, dataset_name: str) -> Iterator[In
             )
 
 
-def dataset_runs(repository: Repository, dataset_name: str) -> list[tuple[int, int]]:
-    """Each run of :func:`dataset_files` with its number of files, in the same order."""
-    per_run = repository.dataset(dataset_name).files.files_per_run
-    return [(run, per_run) for _, run, _ in _run_folders(repository, dataset_name)]
+def dataset_run_count(repository: Repository, dataset_name: str) -> int:
+    """How many runs :func:`dataset_files` has (each has ``files.files_per_run`` files): the
+    runs of the productions' runlists but each production's excluded ones, as
+    :func:`_run_folders` yields them, counted with sets."""
+    runs: set[int] = set()
+    for production in repository.dataset(dataset_name).productions:
+        runlist = repository.runlists.get(production.runlist)
+        if runlist is not None:
+            runs.update(set(runlist.runs).difference(production.exclude_runs))
+    return len(runs)
 
 
 def dataset_paths(repository: Repository, dataset_name: str) -> list[str]:
