@@ -130,12 +130,15 @@ def test_a_damaged_or_foreign_cache_is_ignored_and_rewritten(
     header, _, body = good.partition(b"\n")
 
     foreign = json.loads(header) | {"code": "0" * 64}
-    short = body.rstrip(b"\n").rsplit(b"\n", 1)[0]  # one hash tail fewer than entries
+    short = body.rstrip(b"\n").rsplit(b"\n", 1)[0]  # one entry fewer than the header says
     recounted = json.loads(header) | {"crc32": zlib.crc32(short)}
+    torn = body.replace(b"\t", b" ", 1)  # an entry with a field fewer
+    untabbed = json.loads(header) | {"crc32": zlib.crc32(torn.rstrip(b"\n"))}
     damaged = [
         json.dumps(recounted).encode() + b"\n" + short + b"\n",  # its checksum holds
+        json.dumps(untabbed).encode() + b"\n" + torn,  # its checksum holds
         b"not json at all",
-        header + b"\n" + body.replace(b'"strings"', b'"strinGs"', 1),  # the CRC no longer holds
+        header + b"\n" + body.replace(b"lf/a1", b"lf/a9", 1),  # the CRC no longer holds
         json.dumps(foreign).encode() + b"\n" + body,  # another version of the code
         header,  # cut short
     ]
@@ -186,10 +189,11 @@ def test_the_reconciler_keeps_its_cache_under_hyperloop(config: Config) -> None:
     assert _json(again) == _json(plan)
 
 
-def _entries(path: Path) -> dict[str, list[object]]:
-    """The entries of a cache file: its second line is JSON (then come the hash tails)."""
-    entries: dict[str, list[object]] = json.loads(path.read_bytes().split(b"\n")[1])["entries"]
-    return entries
+def _entries(path: Path) -> list[str]:
+    """The keys of a cache file's entries (the last lines, after files and strings)."""
+    head, *lines = path.read_text().splitlines()
+    count = json.loads(head)["entries"]
+    return ["\t".join(line.split("\t")[:2]) for line in lines[-count:]]
 
 
 def test_a_few_changed_entries_leave_the_file_as_it_is(
