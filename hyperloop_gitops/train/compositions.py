@@ -15,24 +15,24 @@ rewritten by the next save), and a value served from it equals the value compose
 whoever can write one can write the other.
 
 Layout: one text file (default ``.hyperloop/cache/reconcile/compositions.json``), written
-atomically, holding only the entries the last plan used, one item a line (a plan reads it
-with one split, where decoding the same as JSON took three times as long):
+atomically, holding only the entries the last plan used: a header line (JSON: format, code
+fingerprint, the CRC-32 of the rest, and the length of each section), then one item a line,
+in sections, so that a plan reads it with one split and a few slices (decoding the same as
+JSON took several times as long):
 
-* a header (JSON): format, code fingerprint, the CRC-32 of the rest, how many strings and
-  entries follow;
-* ``files``: each wagon's file digest as the entries were made, ``member,digest,...`` as
-  indices into the strings;
-* the strings, one a line: every text once (ids, labels, digests; most wagons share the same
-  service wagons);
-* the entries, one a line of tab-separated fields: the key (wagon id, then its parts: ``""``
-  for the base), the wagons of its closure (``0,2,4``, indices into the strings), what a plan
-  seldom reads (labels, configuration digests and requested parts, three such lists joined
-  by ``|``, with an empty index for the base), and the composition's hash tail (the text that
-  ends its specs' hash texts: requested labels and instance digests, as JSON).
+* the strings: every text once (ids, labels, digests; most wagons share the same service
+  wagons), the wagons with a recorded file first;
+* the file digest of each of those wagons when the entries were made;
+* the entries' keys (wagon id, a tab, its parts: ``""`` for the base);
+* per entry, the wagons of its closure (``0,2,4``: indices into the strings);
+* per entry, what a plan seldom reads, decoded when read: labels, configuration digests and
+  requested parts, three such lists joined by ``|``, an empty index for the base;
+* per entry, the composition's hash tail: the text that ends its specs' hash texts
+  (requested labels and instance digests, as JSON).
 
-No text in it has a newline or a tab (names are validated, digests are hex, JSON is compact).
-The checksum and the counts stand for checking every entry's shape (they catch a damaged
-file, not a forged one): what passes them is what :meth:`CompositionCache.save` wrote.
+No text in it has a newline (names are validated, digests are hex, JSON is compact; a file
+with one would fail its counts and be ignored). The checksum and the counts stand for checking every entry's shape (they catch a damaged file,
+not a forged one): what passes them is what :meth:`CompositionCache.save` wrote.
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ import hashlib
 import json
 import sys
 import zlib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from functools import cache, partial
 from importlib.metadata import version
 from importlib.util import find_spec
@@ -51,7 +51,7 @@ from typing import Any, NamedTuple
 from hyperloop_gitops.config import Repository
 from hyperloop_gitops.train.spec import Build, Composition, Names, Part
 
-FORMAT = 4
+FORMAT = 5
 
 #: See :meth:`CompositionCache.save`.
 REWRITE_RATIO = 50
@@ -101,14 +101,19 @@ class CompositionCache:
         self.path = path
         self._code = code_fingerprint()
         self._strings: list[str] = []
-        self._files: tuple[list[int], list[int]] = ([], [])
-        """The wagons (indices into the strings) and their file digests when written."""
-        self._loaded: dict[str, list[str]] = {}
-        """Key -> [closure members, names, hash tail], as the file's fields."""
+        """Every text once; the first ``len(_digests)`` are the wagons with recorded files."""
+        self._digests: list[str] = []
+        """The file digest of each of those wagons when the file was written."""
+        self._loaded: dict[str, int] = {}
+        """Key -> its entry's index in the lists below (the file's sections)."""
+        self._members: list[str] = []
+        self._names: list[str] = []
+        self._tails: list[str] = []
         if path is not None:
             self._read(path)
         self._stale: tuple[Repository, set[int]] | None = None
-        self._used: dict[str, list[str] | _Made] = {}
+        self._used: dict[str, int | _Made] = {}
+        """What this plan used: a loaded entry's index, or a composition made afresh."""
         self.hits = 0
         self.misses = 0
 
@@ -125,18 +130,18 @@ class CompositionCache:
             ):
                 return  # another version's, or damaged
             lines = body.decode().split("\n")
-            count, listed = header["strings"], header["entries"]
-            if len(lines) != 1 + count + listed:
+            files, count, listed = header["files"], header["strings"], header["entries"]
+            if len(lines) != count + files + 4 * listed or not 0 <= files <= count:
                 return
-            files = [int(i) for i in lines[0].split(",")]
-            loaded: dict[str, list[str]] = {}
-            for line in lines[1 + count :]:
-                wagon_id, parts, members, names, tail = line.split("\t")
-                loaded[f"{wagon_id}\t{parts}"] = [members, names, tail]
         except (OSError, ValueError, TypeError, KeyError):
             return
-        self._strings, self._loaded = lines[1 : 1 + count], loaded
-        self._files = files[::2], files[1::2]
+        self._strings = lines[:count]
+        self._digests = lines[count : count + files]
+        start = count + files
+        keys, self._members, self._names, self._tails = (
+            lines[start + i * listed : start + (i + 1) * listed] for i in range(4)
+        )
+        self._loaded = dict(zip(keys, range(listed), strict=True))
 
     def get(
         self, repository: Repository, wagon_id: str, parts: tuple[Part, ...], build: Build
@@ -151,25 +156,25 @@ class CompositionCache:
         self.hits += 1
         self._used[key] = entry
         # the entry is as save() wrote it (the file's checksum): no shape to check
-        return Composition(entry[2], build, partial(_names, self._strings, entry[1]))
+        names = partial(_names, self._strings, self._names[entry])
+        return Composition(self._tails[entry], build, names)
 
-    def _files_match(self, repository: Repository, entry: list[str]) -> bool:
+    def _files_match(self, repository: Repository, entry: int) -> bool:
         """None of the files of the entry's wagons changed since the file was written."""
         stale = self._stale_files(repository)
-        return not stale or stale.isdisjoint(map(int, entry[0].split(",")))
+        return not stale or stale.isdisjoint(map(int, self._members[entry].split(",")))
 
     def _stale_files(self, repository: Repository) -> set[int]:
         """The wagons (indices into the strings) whose file is not as it was (or is gone)."""
         known = self._stale
         if known is not None and known[0] is repository:
             return known[1]
-        text, (members, digests) = self._strings, self._files
-        names = list(map(text.__getitem__, members))
-        written = dict(zip(names, map(text.__getitem__, digests), strict=True))
+        wagons = self._strings[: len(self._digests)]
+        written = dict(zip(wagons, self._digests, strict=True))
         changed = written.items() - _wagon_digests(repository).items()
         stale: set[int] = set()
         if changed:
-            index = dict(zip(names, members, strict=True))
+            index = dict(zip(wagons, range(len(wagons)), strict=True))
             stale = {index[name] for name, _ in changed}
         self._stale = repository, stale
         return stale
@@ -226,8 +231,14 @@ class CompositionCache:
             return False
         from hyperloop_gitops.state.atomic import atomic_write_bytes
 
-        index: dict[str, int] = {}
-        strings: list[str] = []
+        plains = [
+            (key, value.plain() if isinstance(value, _Made) else self._plain(value))
+            for key, value in sorted(self._used.items())
+        ]
+        # the wagons with files first, each once, their digests in the same order
+        recorded = dict(pair for _, plain in plains for pair in plain.files)
+        strings = list(recorded)
+        index = {text: i for i, text in enumerate(strings)}
 
         def intern(text: str) -> int:
             found = index.get(text)
@@ -239,46 +250,41 @@ class CompositionCache:
         def indices(texts: Iterable[str | None]) -> str:
             return ",".join("" if t is None else str(intern(t)) for t in texts)
 
-        files: dict[int, int] = {}
-        entries: dict[str, list[str]] = {}
-        recorded = dict(zip(*self._files, strict=True))
-        for key, value in sorted(self._used.items()):
-            plain = value.plain() if isinstance(value, _Made) else self._plain(value, recorded)
-            members = []
-            for member, digest in plain.files:
-                members.append(found := intern(member))
-                files[found] = intern(digest)
+        keys, members, names, tails = [], [], [], []
+        for key, plain in plains:
+            keys.append(key)
+            members.append(indices(member for member, _ in plain.files))
             fields = (plain.labels, plain.configs, plain.requested_parts)
-            names = "|".join(indices(field) for field in fields)
-            entries[key] = [",".join(map(str, members)), names, plain.tail]
-        written = sorted(files.items())
-        pairs = ",".join(f"{m},{d}" for m, d in written)
-        lines = [pairs, *strings, *("\t".join([key, *entry]) for key, entry in entries.items())]
-        data = "\n".join(lines).encode()
+            names.append("|".join(indices(field) for field in fields))
+            tails.append(plain.tail)
+        digests = list(recorded.values())
+        data = "\n".join([*strings, *digests, *keys, *members, *names, *tails]).encode()
         header = {
             "format": FORMAT,
             "code": self._code,
             "crc32": zlib.crc32(data),
             "strings": len(strings),
-            "entries": len(entries),
+            "files": len(digests),
+            "entries": len(keys),
         }
         try:
             atomic_write_bytes(self.path, json.dumps(header).encode() + b"\n" + data + b"\n")
         except OSError:
             return False
-        self._strings, self._loaded = strings, entries
-        self._files = [m for m, _ in written], [d for _, d in written]
+        self._strings, self._digests = strings, digests
+        self._members, self._names, self._tails = members, names, tails
+        self._loaded = dict(zip(keys, range(len(keys)), strict=True))
         self._stale = None
-        self._used = dict(entries)
+        self._used = dict(self._loaded)
         return True
 
-    def _plain(self, entry: list[str], recorded: Mapping[int, int]) -> _Plain:
-        """An entry read from the file, as texts (``recorded``: member -> its file digest)."""
-        text = self._strings
-        members, names, tail = entry
-        files = [(text[m], text[recorded[m]]) for m in map(int, members.split(","))]
-        parts, labels, configs = _names(text, names)
-        return _Plain(files, tail, parts, labels, list(configs.values()))
+    def _plain(self, entry: int) -> _Plain:
+        """An entry read from the file, as texts."""
+        text, digests = self._strings, self._digests
+        members = map(int, self._members[entry].split(","))
+        files = [(text[m], digests[m]) for m in members]
+        parts, labels, configs = _names(text, self._names[entry])
+        return _Plain(files, self._tails[entry], parts, labels, list(configs.values()))
 
 
 def _names(text: list[str], names: str) -> Names:
