@@ -31,8 +31,9 @@ JSON took several times as long):
   (requested labels and instance digests, as JSON).
 
 No text in it has a newline (names are validated, digests are hex, JSON is compact; a file
-with one would fail its counts and be ignored). The checksum and the counts stand for checking every entry's shape (they catch a damaged file,
-not a forged one): what passes them is what :meth:`CompositionCache.save` wrote.
+with one would fail its counts and be ignored). The checksum and the counts stand for
+checking every entry's shape (they catch a damaged file, not a forged one): what passes them
+is what :meth:`CompositionCache.save` wrote.
 """
 
 from __future__ import annotations
@@ -45,8 +46,9 @@ from collections.abc import Iterable, Sequence
 from functools import cache, partial
 from importlib.metadata import version
 from importlib.util import find_spec
+from itertools import repeat
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 from hyperloop_gitops.config import Repository
 from hyperloop_gitops.train.spec import Build, Composition, Names, Part
@@ -170,12 +172,13 @@ class CompositionCache:
         if known is not None and known[0] is repository:
             return known[1]
         wagons = self._strings[: len(self._digests)]
-        written = dict(zip(wagons, self._digests, strict=True))
-        changed = written.items() - _wagon_digests(repository).items()
+        keys = zip(repeat("wagon"), wagons)  # as Repository.file_digests has them
+        written = dict(zip(keys, self._digests, strict=True))
+        changed = written.items() - repository.file_digests.items()
         stale: set[int] = set()
         if changed:
             index = dict(zip(wagons, range(len(wagons)), strict=True))
-            stale = {index[name] for name, _ in changed}
+            stale = {index[name] for (_, name), _ in changed}
         self._stale = repository, stale
         return stale
 
@@ -206,9 +209,9 @@ class CompositionCache:
     ) -> None:
         """Keep a composition made afresh (when the repository knows its files' digests)."""
         files = []
-        digests = _wagon_digests(repository)
+        digests = repository.file_digests
         for member in repository.dependency_closure(wagon_id):  # checked when it was composed
-            digest = digests.get(member)
+            digest = digests.get(("wagon", member))
             if digest is None:
                 return  # not loaded from files: nothing to check an entry against
             files.append((member, digest))
@@ -331,14 +334,6 @@ class _Plain(NamedTuple):
     labels: Sequence[str]
     configs: Sequence[str]
     """The configuration digests as JSON texts, in the labels' order."""
-
-
-def _wagon_digests(repository: Repository) -> dict[Any, str]:
-    """The wagon files' digests by wagon id (once per repository)."""
-    table = repository.memo_table("wagon-file-digests")
-    if not table:
-        table.update((k, v) for (kind, k), v in repository.file_digests.items() if kind == "wagon")
-    return table
 
 
 def _key(wagon_id: str, parts: tuple[Part, ...]) -> str:
