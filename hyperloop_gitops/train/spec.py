@@ -315,10 +315,7 @@ def _spec(
     elif context.dataset != dataset:
         raise WorkflowError(f"a spec context of {context.dataset} used for {dataset}")
     tag = short_tag(package_tag)
-    # hash_object({"context", "package_tag", "requested", "wagons"}), its keys in order spelled
-    # out: the reconciler hashes tens of thousands (tests/train/test_memo.py checks they agree)
-    text = context.hash_head(tag) + composition.hash_tail
-    train_hash = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    train_hash = _spec_hash(context, tag, composition)
     return TrainSpec(
         dataset=dataset,
         package_tag=tag,
@@ -334,6 +331,14 @@ configuration digests (label -> JSON text) known so far."""
 
 Build = Callable[[], tuple[tuple[WagonInstance, ...], Mapping[str, tuple[str, ...]]]]
 """Builds a composition's instances and each wagon's dependency closure."""
+
+
+def _spec_hash(context: SpecContext, tag: str, composition: Composition) -> str:
+    """A spec's content hash: ``hash_object({"context", "package_tag", "requested",
+    "wagons"})``, its text spelled out (the reconciler hashes tens of thousands;
+    tests/train/test_memo.py checks they agree)."""
+    text = context.hash_head(tag) + composition.hash_tail
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 class Composition:
@@ -555,9 +560,7 @@ class WagonTests:
         else:
             composition = self.composition(wagon_id, parts)
         tag = short_tag(package_tag)
-        text = context.hash_head(tag) + composition.hash_tail  # see _spec
-        train_hash = hashlib.sha256(text.encode("utf-8")).hexdigest()
-        return WagonTest(train_hash, tag, context, composition)
+        return WagonTest(_spec_hash(context, tag, composition), tag, context, composition)
 
     def composition(self, wagon_id: str, parts: tuple[Part, ...]) -> Composition:
         """What the wagon test of ``parts`` runs, whatever the dataset and tag."""

@@ -12,10 +12,12 @@ from hyperloop_gitops.train import (
     canonical_json,
     content_hash,
     dataset_files,
+    spec_context,
+    wagon_test_parts,
     wagon_test_spec,
 )
 from hyperloop_gitops.train.canonical import hash_object
-from hyperloop_gitops.train.spec import WagonInstance
+from hyperloop_gitops.train.spec import WagonInstance, WagonTests
 from tests.conftest import Project
 from tests.train.conftest import load
 
@@ -85,6 +87,26 @@ def test_spec_hashes_equal_the_hashes_of_the_plain_values(example: Project) -> N
     assert hash_object({"b": "[1,2]", "a": canonical_json("é")}) == content_hash(
         {"a": "é", "b": [1, 2]}
     )
+
+
+def test_the_reconcilers_wagon_tests_equal_wagon_test_specs(example: Project) -> None:
+    repository = load(example)
+    tests = WagonTests(repository)
+    compared = 0
+    for dataset in ("LHC22o_pass6", "LHC23zzh_pass4"):
+        for wagon_id in sorted(repository.wagons):
+            if repository.wagons[wagon_id].enablement(dataset) is None:
+                continue
+            parts = wagon_test_parts(repository, wagon_id, dataset)
+            test = tests.test(wagon_id, parts, spec_context(repository, dataset), TAG)
+            spec = wagon_test_spec(repository, wagon_id, dataset, TAG)
+            assert test.spec() == spec
+            assert test.requested_parts == spec.requested_parts
+            assert {label: test.config_hash(label) for label in spec.config_hashes} == dict(
+                spec.config_hashes
+            )
+            compared += 1
+    assert compared == 8  # the example enables 8 wagons on these two datasets
 
 
 def test_instances_are_shared_per_repository_not_across_reloads(example: Project) -> None:
