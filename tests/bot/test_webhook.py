@@ -278,7 +278,8 @@ def test_cli_serve_answers_signed_deliveries(tmp_path: Path) -> None:
         conn.close()
     finally:
         process.send_signal(signal.SIGINT)
-        process.wait(timeout=10)
+        # generous: on a loaded machine (CI beside a benchmark) a clean exit once took > 10 s
+        process.wait(timeout=60)
     assert process.returncode == 0
 
 
