@@ -20,6 +20,7 @@ import json
 import logging
 import queue
 import re
+import signal
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -101,6 +102,10 @@ class _Deliveries:
                 out.write(delivery + "\n")
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt(signal.Signals(signum).name)
+
+
 class WebhookServer:
     """An HTTP server on ``host:port`` (``port=0``: any free port) feeding ``handler``."""
 
@@ -130,7 +135,13 @@ class WebhookServer:
         self._serving.start()
 
     def serve_forever(self) -> None:
-        """Serve until ``stop()`` is called from another thread or Ctrl-C."""
+        """Serve until ``stop()`` is called from another thread, Ctrl-C or SIGTERM (raised
+        as ``KeyboardInterrupt``). Called from the main thread, it installs its own SIGINT
+        and SIGTERM handlers: a server started in the background (where SIGINT is ignored)
+        or by a service manager (which sends SIGTERM) stops cleanly, its queue finished."""
+        if threading.current_thread() is threading.main_thread():
+            for stop in (signal.SIGINT, signal.SIGTERM):
+                signal.signal(stop, _interrupt)
         self.start()
         assert self._serving is not None
         try:
