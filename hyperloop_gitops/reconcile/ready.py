@@ -18,7 +18,7 @@ from hyperloop_gitops.train import (
     wagon_test_parts,
     wagon_test_spec,
 )
-from hyperloop_gitops.train.spec import WagonTest, WagonTests
+from hyperloop_gitops.train.spec import WagonTest, WagonTestBuilder
 
 
 def ready_units(
@@ -35,7 +35,7 @@ def ready_units(
     units: dict[tuple[str, str, str], Unit] = {}
     resolutions: dict[PackageChoice, Resolution] = {}  # a few choices, tens of thousands asking
     two_core_gb = repository.settings.policy.two_core_max_avg_pss_gb
-    past_by_wagon, wagon_tests = ctx.by_wagon, WagonTests(repository, ctx.compositions)
+    past_by_wagon, wagon_tests = ctx.by_wagon, WagonTestBuilder(repository, ctx.compositions)
     current: str | None = None
     dataset: Dataset | None = None
     blocked: tuple[str, str] | None = None

@@ -504,7 +504,7 @@ def wagon_test_spec(
         chosen = wagon_test_parts(repository, wagon_id, dataset)
     else:
         chosen = parts if isinstance(parts, tuple) else tuple(parts)
-    composition = WagonTests(repository, compositions).composition(wagon_id, chosen)
+    composition = WagonTestBuilder(repository, compositions).composition(wagon_id, chosen)
     return _spec(repository, composition, dataset, package_tag, data_dir=data_dir, context=context)
 
 
@@ -535,7 +535,7 @@ class WagonTest(NamedTuple):
         )
 
 
-class WagonTests:
+class WagonTestBuilder:
     """The wagon-test specs of one repository, for a caller that asks for tens of thousands
     (the reconciler): a wagon's composition is looked up by its id and parts directly (checked
     and built once per repository), served by ``compositions`` when an earlier plan kept it.

@@ -17,7 +17,7 @@ from hyperloop_gitops.train import (
     wagon_test_spec,
 )
 from hyperloop_gitops.train.canonical import hash_object
-from hyperloop_gitops.train.spec import WagonInstance, WagonTests
+from hyperloop_gitops.train.spec import WagonInstance, WagonTestBuilder
 from tests.conftest import Project
 from tests.train.conftest import load
 
@@ -91,7 +91,7 @@ def test_spec_hashes_equal_the_hashes_of_the_plain_values(example: Project) -> N
 
 def test_the_reconcilers_wagon_tests_equal_wagon_test_specs(example: Project) -> None:
     repository = load(example)
-    tests = WagonTests(repository)
+    tests = WagonTestBuilder(repository)
     compared = 0
     for dataset in ("LHC22o_pass6", "LHC23zzh_pass4"):
         for wagon_id in sorted(repository.wagons):
