@@ -19,7 +19,7 @@ from hyperloop_gitops.reconcile.inputs import PastTrain, TestSummary
 from hyperloop_gitops.reconcile.packing import gate, pack, split_jobs, weekly_trains
 from hyperloop_gitops.reconcile.plan import ComposedTrain, Kill, Plan
 from hyperloop_gitops.reconcile.ready import ready_units
-from hyperloop_gitops.reconcile.snapshot import snapshot
+from hyperloop_gitops.reconcile.snapshot import snapshots
 from hyperloop_gitops.train import default_data_dir
 from hyperloop_gitops.train.compositions import CompositionCache
 
@@ -84,10 +84,7 @@ def _compose(
         used = used_on.get(dataset_name)
         if used is None:
             used = used_on[dataset_name] = weekly_trains(ctx, past)
-        for wagons in pack(ctx, dataset, group, used):
-            train = snapshot(ctx, dataset, tag, wagons, taken)
-            taken.add(train.id)
-            composed.append(train)
+        composed += snapshots(ctx, dataset, tag, pack(ctx, dataset, group, used), taken)
     return Plan(
         now=now,
         submit=tuple(composed),

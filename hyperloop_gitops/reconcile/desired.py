@@ -13,6 +13,9 @@ from hyperloop_gitops.config import Repository
 from hyperloop_gitops.model.wagon import PackageChoice
 from hyperloop_gitops.train import Part
 
+_LATEST = PackageChoice("latest")
+_BASE_ONLY: tuple[Part, ...] = (None,)
+
 
 class Request(NamedTuple):
     """One part of a wagon wanted on a dataset with a package choice (a named tuple: a plan
@@ -34,15 +37,23 @@ def desired_requests(repository: Repository) -> list[Request]:
     """Every request of the repository, by dataset, wagon, then base before subwagons."""
     found: list[Request] = []
     analyses = repository.analyses
+    tags: dict[str, PackageChoice] = {}  # one value per choice (a plan resolves each once)
     for wagon_id, wagon in sorted(repository.wagons.items()):
         analysis = analyses.get(wagon_id.partition("/")[0])
         if analysis is None or analysis.service:
             continue
         for enablement in wagon.enabled:
-            parts, dataset, choice = enablement.parts, enablement.dataset, enablement.package
-            if len(parts) == 1:  # most often: the base alone
-                found.append(Request(wagon_id, parts[0], dataset, choice, parts))
+            tag = enablement.tag
+            if tag is not None:
+                choice = tags.get(tag) or tags.setdefault(tag, enablement.package)
+            elif enablement.latest:
+                choice = _LATEST
             else:
+                choice = enablement.package
+            if enablement.base and not enablement.subwagons:  # most often: the base alone
+                found.append(Request(wagon_id, None, enablement.dataset, choice, _BASE_ONLY))
+            else:
+                parts, dataset = enablement.parts, enablement.dataset
                 found += [Request(wagon_id, part, dataset, choice, parts) for part in parts]
     # stable: the wagons come sorted, and within a wagon and dataset the parts keep the
     # enablement's order (base first)

@@ -4,46 +4,63 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterator, Mapping
-from functools import cached_property, partial
+from functools import partial
 
 from hyperloop_gitops.config import Repository
 from hyperloop_gitops.model import Dataset
-from hyperloop_gitops.reconcile.context import Context, Unit
-from hyperloop_gitops.reconcile.packing import target
+from hyperloop_gitops.reconcile.context import GB, Context, Unit
+from hyperloop_gitops.reconcile.packing import SINGLE_CORE, TWO_CORE
 from hyperloop_gitops.reconcile.plan import ComposedTrain, Estimate, TrainWagon
 from hyperloop_gitops.train import Part, TrainSpec, build_train_spec, part_label
 from hyperloop_gitops.train.spec import WagonTest
 
 HOURS_PER_YEAR = 8766
+_BASE_ONLY: tuple[Part, ...] = (None,)
 
 
-def snapshot(
-    ctx: Context, dataset: Dataset, tag: str, units: list[Unit], taken: set[str]
-) -> ComposedTrain:
-    """The frozen train: full_config, content hashes, input list digest, estimate, id."""
-    repository = ctx.repository
-    build_spec = partial(_build_spec, ctx, dataset.name, tag, units)
-    wagons = tuple([_wagon(u.wagon_id, tuple(u.parts), u.spec) for u in units])
-    inputs = ctx.dataset_inputs(dataset.name)
+def snapshots(
+    ctx: Context, dataset: Dataset, tag: str, trains: list[list[Unit]], taken: set[str]
+) -> list[ComposedTrain]:
+    """The frozen trains of one (dataset, tag) group, each as :func:`snapshot` makes it: what
+    the dataset decides (its inputs, job count, the datasets it is short for) is looked up
+    once for the group. The ids each train takes are added to ``taken``."""
+    repository, name = ctx.repository, dataset.name
+    inputs = ctx.dataset_inputs(name)
+    jobs = inputs.jobs(repository.settings.backends.jalien.max_input_files_per_job)
     policy = repository.settings.policy
-    cpu = sum([u.test.cpu_years for u in units])
-    estimate = Estimate(
-        cpu_years=cpu,
-        output_bytes=sum([u.test.output_bytes for u in units]),
-        co2_kg=cpu * HOURS_PER_YEAR * policy.cpu_watts_per_core / 1000 * policy.kg_co2_per_kwh,
-        jobs=inputs.jobs(repository.settings.backends.jalien.max_input_files_per_job),
-    )
-    return ComposedTrain(
-        id=_train_id(ctx.train_day, dataset.name, tag, [w.content_hash for w in wagons], taken),
-        dataset=dataset.name,
-        package_tag=tag,
-        target=target(repository, units),
-        wagons=wagons,
-        build_spec=build_spec,
-        inputs=inputs,
-        estimate=estimate,
-        short_for=_short_for(repository).get(dataset.name, ()),
-    )
+    watts, kg_per_kwh = policy.cpu_watts_per_core, policy.kg_co2_per_kwh
+    single_core_gb = policy.single_core_max_avg_pss_gb
+    short_for = _short_for(repository).get(name, ())
+    day = ctx.train_day
+    composed: list[ComposedTrain] = []
+    for units in trains:
+        wagons: list[TrainWagon] = []
+        cpu = 0.0
+        output = worst = 0
+        for unit in units:
+            test = unit.test
+            cpu += test.cpu_years
+            output += test.output_bytes
+            worst = max(worst, test.pss_avg_bytes)
+            wagons.append(_wagon(unit.wagon_id, tuple(unit.parts), unit.spec))
+        train_id = _train_id(day, name, tag, [w.content_hash for w in wagons], taken)
+        taken.add(train_id)
+        composed.append(
+            ComposedTrain(
+                id=train_id,
+                dataset=name,
+                package_tag=tag,
+                target=SINGLE_CORE if worst / GB <= single_core_gb else TWO_CORE,  # as target()
+                wagons=tuple(wagons),
+                build_spec=partial(_build_spec, ctx, name, tag, units),
+                inputs=inputs,
+                estimate=Estimate(
+                    cpu, output, cpu * HOURS_PER_YEAR * watts / 1000 * kg_per_kwh, jobs
+                ),
+                short_for=short_for,
+            )
+        )
+    return composed
 
 
 def _build_spec(ctx: Context, dataset: str, tag: str, units: list[Unit]) -> TrainSpec:
@@ -62,8 +79,10 @@ def _wagon(wagon_id: str, parts: tuple[Part, ...], spec: WagonTest) -> TrainWago
     the configuration hash of each part, from its wagon test: the digest the next plans
     compare (served, short dataset first). Not the train's own instances: there a wagon
     sharing its task with another runs with a device suffix, which changes no result."""
-    subwagons = tuple(filter(None, parts))  # the parts but the base (None)
     hashes = PartHashes(spec, wagon_id, parts)
+    if parts == _BASE_ONLY:  # most often
+        return TrainWagon(wagon_id, True, (), spec.content_hash, hashes)
+    subwagons = tuple(filter(None, parts))  # the parts but the base (None)
     return TrainWagon(wagon_id, len(subwagons) < len(parts), subwagons, spec.content_hash, hashes)
 
 
@@ -71,25 +90,31 @@ class PartHashes(Mapping[str, str]):
     """Label -> configuration hash of some parts of a wagon test, each hashed when first
     read: only an applied plan and its JSON read them, not the plan people read."""
 
+    __slots__ = ("_labels", "_parts", "_spec", "_wagon_id")
+
     def __init__(self, spec: WagonTest, wagon_id: str, parts: tuple[Part, ...]) -> None:
         self._spec = spec
         self._wagon_id = wagon_id
         self._parts = parts
+        self._labels: tuple[str, ...] | None = None
 
-    @cached_property
-    def _labels(self) -> tuple[str, ...]:
-        return tuple(part_label(self._wagon_id, part) for part in self._parts)
+    @property
+    def labels(self) -> tuple[str, ...]:
+        labels = self._labels
+        if labels is None:
+            labels = self._labels = tuple(part_label(self._wagon_id, p) for p in self._parts)
+        return labels
 
     def __getitem__(self, label: str) -> str:
-        if label not in self._labels:
+        if label not in self.labels:
             raise KeyError(label)
         return self._spec.config_hash(label)
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self._labels)
+        return iter(self.labels)
 
     def __len__(self) -> int:
-        return len(self._labels)
+        return len(self._parts)
 
     def __repr__(self) -> str:
         return repr(dict(self))
