@@ -234,9 +234,11 @@ class CompositionCache:
             return False
         from hyperloop_gitops.state.atomic import atomic_write_bytes
 
+        # in the order this plan used them: the next plan reads its entries in the order
+        # it asks for them, from memory laid out in that order
         plains = [
             (key, value.plain() if isinstance(value, _Made) else self._plain(value))
-            for key, value in sorted(self._used.items())
+            for key, value in self._used.items()
         ]
         # the wagons with files first, each once, their digests in the same order
         recorded = dict(pair for _, plain in plains for pair in plain.files)

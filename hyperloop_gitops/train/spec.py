@@ -30,6 +30,8 @@ from hyperloop_gitops.train.canonical import canonical_json, content_hash, hash_
 from hyperloop_gitops.train.inputs import InputFile, default_data_dir, file_identity, sample_files
 
 if TYPE_CHECKING:
+    from hashlib import _Hash
+
     from hyperloop_gitops.train.compositions import CompositionCache
 
 Part = str | None
@@ -127,7 +129,7 @@ class SpecContext:
     dataset_identity: Mapping[str, Any]
     policy: Mapping[str, Any]
 
-    _heads: dict[str, str] = field(default_factory=dict, init=False, repr=False, compare=False)
+    _heads: dict[str, _Hash] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @cached_property
     def digest_json(self) -> str:
@@ -136,11 +138,14 @@ class SpecContext:
 
     def hash_head(self, tag: str) -> str:
         """The start of the hash text of every spec on the dataset with ``tag`` (see _spec)."""
+        return f'{{"context":{self.digest_json},"package_tag":{canonical_json(tag)},'
+
+    def hash_started(self, tag: str) -> _Hash:
+        """A sha256 that has read :meth:`hash_head`, copied for each spec: the head is hashed
+        once per dataset and tag."""
         found = self._heads.get(tag)
         if found is None:
-            found = self._heads[tag] = (
-                f'{{"context":{self.digest_json},"package_tag":{canonical_json(tag)},'
-            )
+            found = self._heads[tag] = hashlib.sha256(self.hash_head(tag).encode("utf-8"))
         return found
 
     @cached_property
@@ -337,8 +342,9 @@ def _spec_hash(context: SpecContext, tag: str, composition: Composition) -> str:
     """A spec's content hash: ``hash_object({"context", "package_tag", "requested",
     "wagons"})``, its text spelled out (the reconciler hashes tens of thousands;
     tests/train/test_memo.py checks they agree)."""
-    text = context.hash_head(tag) + composition.hash_tail
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    digest = context.hash_started(tag).copy()
+    digest.update(composition.hash_tail.encode("utf-8"))
+    return digest.hexdigest()
 
 
 class Composition:
