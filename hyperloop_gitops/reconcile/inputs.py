@@ -18,9 +18,9 @@ ACTIVE_TRAIN_STATES = frozenset(
 """States of a train that still runs (or is about to): a prune may kill it."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class TestSummary:
-    """A wagon test's outcome, as the plan needs it."""
+    """A wagon test's outcome, as the plan needs it (slots: a plan reads tens of thousands)."""
 
     __test__ = False  # not a pytest test class, despite its name
 
@@ -57,7 +57,7 @@ class TestSummary:
         )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PastWagon:
     """A wagon as frozen into a train."""
 
@@ -74,7 +74,7 @@ class PastWagon:
         return self.base if part is None else part in self.subwagons
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PastTrain:
     """A train of the state store, as the plan needs it."""
 

@@ -26,7 +26,7 @@ MARKS: Mapping[str, str] = {
 """The test-status mark shown before a waiting reason (others have none)."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Estimate:
     """What a train is expected to cost on the whole dataset (from its wagons' tests)."""
 
@@ -117,7 +117,7 @@ class ComposedTrain:
         }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Waiting:
     """Requests of one wagon on one dataset that wait, and why."""
 
@@ -140,7 +140,7 @@ class Waiting:
         return TrainWagon(self.wagon_id, base, subwagons, "", {}).display
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Kill:
     """A running train to kill because wagons in it were disabled (policy prune)."""
 
@@ -150,7 +150,7 @@ class Kill:
     reason: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class TestToRun:
     """A wagon test the reconciler should queue (no result for this content hash yet)."""
 
@@ -163,7 +163,7 @@ class TestToRun:
     content_hash: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Satisfied:
     """A request already served by a train with the same content hash."""
 
