@@ -160,12 +160,15 @@ def _serving_train(ctx: Context, request: Request, spec: WagonTest) -> str | Non
     if not past:
         return None
     label = part_label(request.wagon_id, request.part)
-    wanted = spec.config_hash(label)
+    wanted: str | None = None  # hashed only when a train ran another wagon test
     for train, wagon in past:
         if not wagon.runs(request.part):
             continue
-        same_test = wagon.content_hash == spec.content_hash
-        if same_test or wagon.config_hashes.get(label) == wanted:
+        if wagon.content_hash == spec.content_hash:
+            return train.id
+        if wanted is None:
+            wanted = spec.config_hash(label)
+        if wagon.config_hashes.get(label) == wanted:
             return train.id
     return None
 
