@@ -42,9 +42,10 @@ class Repository:
     runlists: Mapping[str, Runlist]
     sources: Mapping[tuple[str, str], Source] = field(repr=False)
     raw: Mapping[str, Any] = field(repr=False, default_factory=dict)
-    file_digests: Mapping[tuple[str, str], str] = field(repr=False, default_factory=dict)
-    """The sha256 of each loaded file's bytes, keyed like :attr:`sources`: what a cache of
-    values derived from a file checks before serving one (see ``train.compositions``)."""
+    file_digests: Mapping[str, Mapping[str, str]] = field(repr=False, default_factory=dict)
+    """The sha256 of each loaded file's bytes, by kind then key (as :attr:`sources` is keyed):
+    what a cache of values derived from a file checks before serving one (see
+    ``train.compositions``, which compares all the wagons' at once)."""
     _memo: dict[Hashable, Any] = field(repr=False, compare=False, init=False, default_factory=dict)
     """Values derived from this snapshot, computed once (see :meth:`memo`)."""
     _tables: dict[str, dict[Hashable, Any]] = field(
@@ -236,7 +237,7 @@ def _load(
 
     entities: dict[str, dict[str, Any]] = {k: {} for k in MODELS}
     raw: dict[str, Any] = {}
-    digests: dict[tuple[str, str], str] = {}
+    digests: dict[str, dict[str, str]] = {}
     for source in sources:
         content = overlay.get(source.path) if overlay and source.path in overlay else None
         if content is None:
@@ -248,7 +249,7 @@ def _load(
                 )
                 continue
         parsed = parse(source.path, content, max_bytes=max_file_bytes)
-        digests[(source.kind, source.key)] = hashlib.sha256(content).hexdigest()
+        digests.setdefault(source.kind, {})[source.key] = hashlib.sha256(content).hexdigest()
         texts[source.path] = parsed.text
         diagnostics.extend(parsed.diagnostics)
         if parsed.data is None:

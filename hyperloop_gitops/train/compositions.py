@@ -46,7 +46,6 @@ from collections.abc import Iterable, Sequence
 from functools import cache, partial
 from importlib.metadata import version
 from importlib.util import find_spec
-from itertools import repeat
 from pathlib import Path
 from typing import NamedTuple
 
@@ -171,14 +170,10 @@ class CompositionCache:
         known = self._stale
         if known is not None and known[0] is repository:
             return known[1]
-        wagons = self._strings[: len(self._digests)]
-        keys = zip(repeat("wagon"), wagons)  # as Repository.file_digests has them
-        written = dict(zip(keys, self._digests, strict=True))
-        changed = written.items() - repository.file_digests.items()
-        stale: set[int] = set()
-        if changed:
-            index = dict(zip(wagons, range(len(wagons)), strict=True))
-            stale = {index[name] for (_, name), _ in changed}
+        now = repository.file_digests.get("wagon", {}).get
+        digests = self._digests
+        wagons = zip(self._strings[: len(digests)], digests, strict=True)
+        stale = {i for i, (name, digest) in enumerate(wagons) if now(name) != digest}
         self._stale = repository, stale
         return stale
 
@@ -209,9 +204,9 @@ class CompositionCache:
     ) -> None:
         """Keep a composition made afresh (when the repository knows its files' digests)."""
         files = []
-        digests = repository.file_digests
+        digests = repository.file_digests.get("wagon", {})
         for member in repository.dependency_closure(wagon_id):  # checked when it was composed
-            digest = digests.get(("wagon", member))
+            digest = digests.get(member)
             if digest is None:
                 return  # not loaded from files: nothing to check an entry against
             files.append((member, digest))
