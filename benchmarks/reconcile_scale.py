@@ -29,10 +29,11 @@ printed), each on a freshly loaded repository after the loader's garbage is coll
   compositions made again; best of ``--repeat``, each from the same cache.
 
 Then the plan's JSON (``--json``, which adds the frozen digests and lists every input file);
-and a breakdown of one cold run by step: desired requests, wagon test specs (building and
-hashing), the rest of readiness (test lookups, past trains, memory), gate and packing,
-snapshots. It prints a fingerprint of the plan (the sha256 of ``plan_json``), equal in every
-mode, so an optimisation (or the cache) can be checked not to change the result.
+and a breakdown of one cold run by step: desired requests, readiness (and of it the wagon
+tests: compositions and hashes), gate and packing, snapshots. It prints a fingerprint of
+the plan (the sha256 of ``plan_json``), equal in every mode, so an optimisation (or the
+cache) can be checked not to change the result. tests/test_benchmarks.py runs it at a tiny
+size, so a change that breaks it is found then.
 
     .venv/bin/python benchmarks/reconcile_scale.py [--analyses 2000] [--repeat 3] [--profile]
         [--merge-analyses 5]
@@ -74,10 +75,10 @@ from hyperloop_gitops.reconcile import (
     resolve,
 )
 from hyperloop_gitops.reconcile import compose as compose_module
-from hyperloop_gitops.reconcile import ready as ready_module
 from hyperloop_gitops.reconcile.render import render_text
 from hyperloop_gitops.train import content_hash, wagon_test_spec
 from hyperloop_gitops.train.compositions import CompositionCache
+from hyperloop_gitops.train.spec import WagonTestBuilder
 
 NOW = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)  # a Monday, an hour after the 08:00 slot
 TARGET_SECONDS = 2.0
@@ -168,13 +169,14 @@ def breakdown(totals: defaultdict[str, float]) -> Iterator[None]:
 
         replaced.append((module, name, original))
         setattr(module, name, timed)
+        totals.setdefault(label, 0.0)  # printed in this order
 
     wrap(compose_module, "desired_requests", "desired requests")
-    wrap(compose_module, "ready_units", "readiness (incl. wagon test specs)")
-    wrap(ready_module, "wagon_test_spec", "wagon test specs (build + hash)")
+    wrap(compose_module, "ready_units", "readiness (incl. wagon tests)")
+    wrap(WagonTestBuilder, "test", "  of which wagon tests (composition + hash)")
     wrap(compose_module, "gate", "gate + packing")
     wrap(compose_module, "pack", "gate + packing")
-    wrap(compose_module, "snapshot", "snapshots (train specs, full_config, inputs)")
+    wrap(compose_module, "snapshots", "snapshots (trains frozen, estimates, ids)")
     try:
         yield
     finally:
