@@ -21,9 +21,10 @@ _BASE_ONLY: tuple[Part, ...] = (None,)
 def snapshots(
     ctx: Context, dataset: Dataset, tag: str, trains: list[list[Unit]], taken: set[str]
 ) -> list[ComposedTrain]:
-    """The frozen trains of one (dataset, tag) group, each as :func:`snapshot` makes it: what
-    the dataset decides (its inputs, job count, the datasets it is short for) is looked up
-    once for the group. The ids each train takes are added to ``taken``."""
+    """The frozen trains of one (dataset, tag) group: each train's wagons with their content
+    hashes, estimate, target and id, its spec (full_config) and input list built when asked.
+    What the dataset decides (its inputs, job count, the datasets it is short for) is looked
+    up once for the group. The ids the trains take are added to ``taken``."""
     repository, name = ctx.repository, dataset.name
     inputs = ctx.dataset_inputs(name)
     jobs = inputs.jobs(repository.settings.backends.jalien.max_input_files_per_job)
