@@ -9,14 +9,16 @@ from datetime import UTC, timedelta
 
 from hyperloop_gitops.config import Repository
 from hyperloop_gitops.model import Dataset
+from hyperloop_gitops.model.settings import Policy
 from hyperloop_gitops.reconcile.context import GB, Context, Unit
 from hyperloop_gitops.reconcile.inputs import PastTrain
 from hyperloop_gitops.reconcile.render import format_years
 from hyperloop_gitops.reconcile.schedule import next_slot, slot_passed
+from hyperloop_gitops.testing.status import Target, target_for
 from hyperloop_gitops.train import InputFile
 
-SINGLE_CORE = "Grid single core"
-TWO_CORE = "Grid 2 core"
+SINGLE_CORE = Target.SINGLE_CORE.value
+TWO_CORE = Target.TWO_CORE.value
 
 
 def gate(ctx: Context, dataset: Dataset, group: list[Unit], past: list[PastTrain]) -> bool:
@@ -74,9 +76,15 @@ def _target_limit(repository: Repository, group: list[Unit]) -> float:
 
 def target(repository: Repository, group: list[Unit]) -> str:
     """Grid single core when every wagon's average PSS fits one, else Grid 2 core."""
-    policy = repository.settings.policy
-    worst = max((u.test.pss_avg_bytes for u in group), default=0) / GB
-    return SINGLE_CORE if worst <= policy.single_core_max_avg_pss_gb else TWO_CORE
+    worst = max((u.test.pss_avg_bytes for u in group), default=0)
+    return train_target(worst, repository.settings.policy)
+
+
+def train_target(worst_pss_bytes: float, policy: Policy) -> str:
+    """The target of a train whose largest average PSS is ``worst_pss_bytes``: the wagon
+    test's rule (:func:`~hyperloop_gitops.testing.status.target_for`). A wagon above the
+    2-core limit never reaches a train (readiness holds it back), so it is single or 2 core."""
+    return SINGLE_CORE if target_for(worst_pss_bytes, policy) is Target.SINGLE_CORE else TWO_CORE
 
 
 def _limits(repository: Repository, dataset: Dataset) -> tuple[float, int]:

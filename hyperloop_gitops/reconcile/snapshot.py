@@ -8,8 +8,8 @@ from functools import partial
 
 from hyperloop_gitops.config import Repository
 from hyperloop_gitops.model import Dataset
-from hyperloop_gitops.reconcile.context import GB, Context, Unit
-from hyperloop_gitops.reconcile.packing import SINGLE_CORE, TWO_CORE
+from hyperloop_gitops.reconcile.context import Context, Unit
+from hyperloop_gitops.reconcile.packing import train_target
 from hyperloop_gitops.reconcile.plan import ComposedTrain, Estimate, TrainWagon
 from hyperloop_gitops.train import Part, TrainSpec, build_train_spec, part_label
 from hyperloop_gitops.train.spec import WagonTest
@@ -30,7 +30,6 @@ def snapshots(
     jobs = inputs.jobs(repository.settings.backends.jalien.max_input_files_per_job)
     policy = repository.settings.policy
     watts, kg_per_kwh = policy.cpu_watts_per_core, policy.kg_co2_per_kwh
-    single_core_gb = policy.single_core_max_avg_pss_gb
     short_for = _short_for(repository).get(name, ())
     day = ctx.train_day
     composed: list[ComposedTrain] = []
@@ -51,7 +50,7 @@ def snapshots(
                 id=train_id,
                 dataset=name,
                 package_tag=tag,
-                target=SINGLE_CORE if worst / GB <= single_core_gb else TWO_CORE,  # as target()
+                target=train_target(worst, policy),
                 wagons=tuple(wagons),
                 build_spec=partial(_build_spec, ctx, name, tag, units),
                 inputs=inputs,
